@@ -94,11 +94,10 @@ fn render_value(v: &Value) -> String {
 impl fmt::Display for FieldError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         write!(f, "{}: {}", self.field, self.kind.as_str())?;
-        match (&self.value, self.kind) {
-            (Some(v), FieldErrorType::Invalid | FieldErrorType::Duplicate | FieldErrorType::NotSupported) => {
-                write!(f, ": {}", render_value(v))?;
-            }
-            _ => {}
+        if let (Some(v), FieldErrorType::Invalid | FieldErrorType::Duplicate | FieldErrorType::NotSupported) =
+            (&self.value, self.kind)
+        {
+            write!(f, ": {}", render_value(v))?;
         }
         if !self.detail.is_empty() {
             write!(f, ": {}", self.detail)?;

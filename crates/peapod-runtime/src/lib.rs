@@ -1,0 +1,5 @@
+//! The node's container runtime (the part containerd/CRI-O play for a kubelet): a content-addressed
+//! image store with unpacked layer snapshots, OCI runtime bundles run by crun, pod sandboxes held
+//! by a pause process, and per-container supervision that outlives the agent.
+
+pub mod image;
