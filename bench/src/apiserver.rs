@@ -34,18 +34,31 @@ struct Server {
 
 impl Drop for Server {
     fn drop(&mut self) {
-        let _ = Command::new("kill").args(["-TERM", &self.child.id().to_string()]).status();
+        let _ = Command::new("kill")
+            .args(["-TERM", &self.child.id().to_string()])
+            .status();
         let _ = self.child.wait();
     }
 }
 
 fn start(bin: &Path) -> anyhow::Result<Server> {
     let dir = tempfile::tempdir()?;
-    let port = std::net::TcpListener::bind("127.0.0.1:0")?.local_addr()?.port();
+    let port = std::net::TcpListener::bind("127.0.0.1:0")?
+        .local_addr()?
+        .port();
     let child = Command::new(bin)
         .args(["server", "--data-dir"])
         .arg(dir.path())
-        .args(["--api-port", &port.to_string(), "--bind-address", "127.0.0.1", "--node-name", "bench", "--node-ip", "127.0.0.1"])
+        .args([
+            "--api-port",
+            &port.to_string(),
+            "--bind-address",
+            "127.0.0.1",
+            "--node-name",
+            "bench",
+            "--node-ip",
+            "127.0.0.1",
+        ])
         .stderr(Stdio::null())
         .spawn()
         .with_context(|| format!("starting {}", bin.display()))?;
@@ -56,7 +69,9 @@ fn start(bin: &Path) -> anyhow::Result<Server> {
         }
         std::thread::sleep(Duration::from_millis(20));
     }
-    let token = std::fs::read_to_string(dir.path().join("pki/admin.token"))?.trim().to_string();
+    let token = std::fs::read_to_string(dir.path().join("pki/admin.token"))?
+        .trim()
+        .to_string();
     let ca = std::fs::read(dir.path().join("pki/ca.crt"))?;
     let mut roots = rustls::RootCertStore::empty();
     for c in CertificateDer::pem_slice_iter(&ca) {
@@ -67,7 +82,13 @@ fn start(bin: &Path) -> anyhow::Result<Server> {
         .with_safe_default_protocol_versions()?
         .with_root_certificates(roots)
         .with_no_client_auth();
-    Ok(Server { child, dir, port, token, tls: TlsConnector::from(Arc::new(cfg)) })
+    Ok(Server {
+        child,
+        dir,
+        port,
+        token,
+        tls: TlsConnector::from(Arc::new(cfg)),
+    })
 }
 
 /// One HTTP/1.1 keep-alive connection: a client.
@@ -80,16 +101,27 @@ impl Server {
     async fn client(&self) -> anyhow::Result<Client> {
         let tcp = TcpStream::connect(("127.0.0.1", self.port)).await?;
         tcp.set_nodelay(true)?;
-        let tls = self.tls.connect(ServerName::try_from("localhost")?, tcp).await?;
+        let tls = self
+            .tls
+            .connect(ServerName::try_from("localhost")?, tcp)
+            .await?;
         let (send, conn) = http1::handshake(TokioIo::new(tls)).await?;
         tokio::spawn(conn);
-        Ok(Client { send, token: self.token.clone() })
+        Ok(Client {
+            send,
+            token: self.token.clone(),
+        })
     }
 
     fn rss_kib(&self) -> u64 {
         std::fs::read_to_string(format!("/proc/{}/status", self.child.id()))
             .ok()
-            .and_then(|s| s.lines().find_map(|l| l.strip_prefix("VmRSS:").map(|v| v.trim().trim_end_matches("kB").trim().parse().unwrap_or(0))))
+            .and_then(|s| {
+                s.lines().find_map(|l| {
+                    l.strip_prefix("VmRSS:")
+                        .map(|v| v.trim().trim_end_matches("kB").trim().parse().unwrap_or(0))
+                })
+            })
             .unwrap_or(0)
     }
 
@@ -113,8 +145,16 @@ impl Server {
 }
 
 impl Client {
-    async fn call(&mut self, method: &str, path: &str, accept: &str, body: Option<&Value>) -> anyhow::Result<(u16, Bytes)> {
-        let data = body.map(|b| serde_json::to_vec(b).unwrap_or_default()).unwrap_or_default();
+    async fn call(
+        &mut self,
+        method: &str,
+        path: &str,
+        accept: &str,
+        body: Option<&Value>,
+    ) -> anyhow::Result<(u16, Bytes)> {
+        let data = body
+            .map(|b| serde_json::to_vec(b).unwrap_or_default())
+            .unwrap_or_default();
         let req = Request::builder()
             .method(method)
             .uri(path)
@@ -145,7 +185,12 @@ fn percentile(v: &mut [f64], p: f64) -> f64 {
     v[idx.min(v.len() - 1)]
 }
 
-async fn latency(server: &Server, n: usize, path: impl Fn(usize) -> String, accept: &str) -> anyhow::Result<(f64, f64)> {
+async fn latency(
+    server: &Server,
+    n: usize,
+    path: impl Fn(usize) -> String,
+    accept: &str,
+) -> anyhow::Result<(f64, f64)> {
     let mut c = server.client().await?;
     let mut times = Vec::with_capacity(n);
     for i in 0..n {
@@ -162,7 +207,10 @@ async fn latency(server: &Server, n: usize, path: impl Fn(usize) -> String, acce
 #[tokio::main]
 async fn main() -> anyhow::Result<()> {
     let _ = rustls::crypto::ring::default_provider().install_default();
-    let bin: PathBuf = std::env::args().nth(1).map(PathBuf::from).unwrap_or_else(|| PathBuf::from("target/release/peapod"));
+    let bin: PathBuf = std::env::args()
+        .nth(1)
+        .map(PathBuf::from)
+        .unwrap_or_else(|| PathBuf::from("target/release/peapod"));
     let server = start(&bin)?;
     tokio::time::sleep(Duration::from_secs(2)).await;
     let idle_rss = server.rss_kib();
@@ -173,7 +221,13 @@ async fn main() -> anyhow::Result<()> {
     {
         let mut c = server.client().await?;
         for i in 0..10 {
-            c.call("POST", "/api/v1/namespaces/default/pods", "application/json", Some(&pod(&format!("small-{i}")))).await?;
+            c.call(
+                "POST",
+                "/api/v1/namespaces/default/pods",
+                "application/json",
+                Some(&pod(&format!("small-{i}"))),
+            )
+            .await?;
         }
     }
     let kubectl_10 = server.kubectl_get_pods_ms(10);
@@ -188,7 +242,14 @@ async fn main() -> anyhow::Result<()> {
             let mut i = client;
             while i < PODS {
                 let t = Instant::now();
-                let (code, body) = c.call("POST", "/api/v1/namespaces/default/pods", "application/json", Some(&pod(&format!("p-{i:04}")))).await?;
+                let (code, body) = c
+                    .call(
+                        "POST",
+                        "/api/v1/namespaces/default/pods",
+                        "application/json",
+                        Some(&pod(&format!("p-{i:04}"))),
+                    )
+                    .await?;
                 if code != 201 {
                     bail!("create -> {code}: {}", String::from_utf8_lossy(&body));
                 }
@@ -204,22 +265,58 @@ async fn main() -> anyhow::Result<()> {
     }
     let secs = started.elapsed().as_secs_f64();
     report.insert("creates_per_sec".into(), json!(PODS as f64 / secs));
-    report.insert("create_p50_ms".into(), json!(percentile(&mut create_lat, 50.0)));
-    report.insert("create_p99_ms".into(), json!(percentile(&mut create_lat, 99.0)));
+    report.insert(
+        "create_p50_ms".into(),
+        json!(percentile(&mut create_lat, 50.0)),
+    );
+    report.insert(
+        "create_p99_ms".into(),
+        json!(percentile(&mut create_lat, 99.0)),
+    );
 
-    let (p50, p99) = latency(&server, 1000, |i| format!("/api/v1/namespaces/default/pods/p-{:04}", i % PODS), "application/json").await?;
+    let (p50, p99) = latency(
+        &server,
+        1000,
+        |i| format!("/api/v1/namespaces/default/pods/p-{:04}", i % PODS),
+        "application/json",
+    )
+    .await?;
     report.insert("get_json_p50_ms".into(), json!(p50));
     report.insert("get_json_p99_ms".into(), json!(p99));
-    let (p50, p99) = latency(&server, 1000, |i| format!("/api/v1/namespaces/default/pods/p-{:04}", i % PODS), TABLE).await?;
+    let (p50, p99) = latency(
+        &server,
+        1000,
+        |i| format!("/api/v1/namespaces/default/pods/p-{:04}", i % PODS),
+        TABLE,
+    )
+    .await?;
     report.insert("get_table_p50_ms".into(), json!(p50));
     report.insert("get_table_p99_ms".into(), json!(p99));
-    let (p50, p99) = latency(&server, 50, |_| "/api/v1/namespaces/default/pods".into(), "application/json").await?;
+    let (p50, p99) = latency(
+        &server,
+        50,
+        |_| "/api/v1/namespaces/default/pods".into(),
+        "application/json",
+    )
+    .await?;
     report.insert("list_json_1010_p50_ms".into(), json!(p50));
     report.insert("list_json_1010_p99_ms".into(), json!(p99));
-    let (p50, p99) = latency(&server, 50, |_| "/api/v1/namespaces/default/pods?limit=500".into(), TABLE).await?;
+    let (p50, p99) = latency(
+        &server,
+        50,
+        |_| "/api/v1/namespaces/default/pods?limit=500".into(),
+        TABLE,
+    )
+    .await?;
     report.insert("list_table_500_p50_ms".into(), json!(p50));
     report.insert("list_table_500_p99_ms".into(), json!(p99));
-    let (p50, p99) = latency(&server, 50, |_| "/api/v1/namespaces/default/pods".into(), TABLE).await?;
+    let (p50, p99) = latency(
+        &server,
+        50,
+        |_| "/api/v1/namespaces/default/pods".into(),
+        TABLE,
+    )
+    .await?;
     report.insert("list_table_1010_p50_ms".into(), json!(p50));
     report.insert("list_table_1010_p99_ms".into(), json!(p99));
 
@@ -231,19 +328,38 @@ async fn main() -> anyhow::Result<()> {
     let kubectl_1000 = server.kubectl_get_pods_ms(10);
     report.insert("kubectl_get_pods_10_ms".into(), json!(kubectl_10));
     report.insert("kubectl_get_pods_1000_ms".into(), json!(kubectl_1000));
-    report.insert("kubectl_1000_over_10_ratio".into(), json!(kubectl_1000 / kubectl_10));
-    report.insert("loaded_rss_mib".into(), json!(server.rss_kib() as f64 / 1024.0));
+    report.insert(
+        "kubectl_1000_over_10_ratio".into(),
+        json!(kubectl_1000 / kubectl_10),
+    );
+    report.insert(
+        "loaded_rss_mib".into(),
+        json!(server.rss_kib() as f64 / 1024.0),
+    );
     println!("{}", serde_json::to_string_pretty(&Value::Object(report))?);
     Ok(())
 }
 
 async fn watch_latency(server: &Server, n: usize) -> anyhow::Result<(f64, f64)> {
     let mut c = server.client().await?;
-    let (_, body) = c.call("GET", "/api/v1/namespaces/default/pods?limit=1", "application/json", None).await?;
-    let rv = serde_json::from_slice::<Value>(&body)?["metadata"]["resourceVersion"].as_str().unwrap_or("0").to_string();
+    let (_, body) = c
+        .call(
+            "GET",
+            "/api/v1/namespaces/default/pods?limit=1",
+            "application/json",
+            None,
+        )
+        .await?;
+    let rv = serde_json::from_slice::<Value>(&body)?["metadata"]["resourceVersion"]
+        .as_str()
+        .unwrap_or("0")
+        .to_string();
     // A raw watch over its own connection, read line by line.
     let tcp = TcpStream::connect(("127.0.0.1", server.port)).await?;
-    let mut tls = server.tls.connect(ServerName::try_from("localhost")?, tcp).await?;
+    let mut tls = server
+        .tls
+        .connect(ServerName::try_from("localhost")?, tcp)
+        .await?;
     use tokio::io::AsyncWriteExt;
     let req = format!(
         "GET /api/v1/namespaces/default/pods?watch=1&resourceVersion={rv} HTTP/1.1\r\nHost: localhost\r\nAuthorization: Bearer {}\r\nAccept: application/json\r\n\r\n",
@@ -260,7 +376,8 @@ async fn watch_latency(server: &Server, n: usize) -> anyhow::Result<(f64, f64)> 
                 Ok(0) | Err(_) => return,
                 Ok(_) => {
                     if let Some(idx) = line.find("\"name\":\"w-") {
-                        let name: String = line[idx + 8..].chars().take_while(|c| *c != '"').collect();
+                        let name: String =
+                            line[idx + 8..].chars().take_while(|c| *c != '"').collect();
                         let _ = tx.send((name, Instant::now()));
                     }
                 }
@@ -271,9 +388,17 @@ async fn watch_latency(server: &Server, n: usize) -> anyhow::Result<(f64, f64)> 
     for i in 0..n {
         let name = format!("w-{i:04}");
         let sent = Instant::now();
-        c.call("POST", "/api/v1/namespaces/default/pods", "application/json", Some(&pod(&name))).await?;
+        c.call(
+            "POST",
+            "/api/v1/namespaces/default/pods",
+            "application/json",
+            Some(&pod(&name)),
+        )
+        .await?;
         loop {
-            let (got, at) = tokio::time::timeout(Duration::from_secs(5), rx.recv()).await?.context("watch closed")?;
+            let (got, at) = tokio::time::timeout(Duration::from_secs(5), rx.recv())
+                .await?
+                .context("watch closed")?;
             if got == name {
                 times.push(at.duration_since(sent).as_secs_f64() * 1000.0);
                 break;

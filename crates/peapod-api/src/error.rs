@@ -57,13 +57,27 @@ pub struct FieldError {
 }
 
 impl FieldError {
-    pub fn new(kind: FieldErrorType, field: impl Into<String>, value: Option<Value>, detail: impl Into<String>) -> Self {
-        FieldError { kind, field: field.into(), value, detail: detail.into() }
+    pub fn new(
+        kind: FieldErrorType,
+        field: impl Into<String>,
+        value: Option<Value>,
+        detail: impl Into<String>,
+    ) -> Self {
+        FieldError {
+            kind,
+            field: field.into(),
+            value,
+            detail: detail.into(),
+        }
     }
     pub fn required(field: impl Into<String>, detail: impl Into<String>) -> Self {
         Self::new(FieldErrorType::Required, field, None, detail)
     }
-    pub fn invalid(field: impl Into<String>, value: impl Into<Value>, detail: impl Into<String>) -> Self {
+    pub fn invalid(
+        field: impl Into<String>,
+        value: impl Into<Value>,
+        detail: impl Into<String>,
+    ) -> Self {
         Self::new(FieldErrorType::Invalid, field, Some(value.into()), detail)
     }
     pub fn duplicate(field: impl Into<String>, value: impl Into<Value>) -> Self {
@@ -73,12 +87,26 @@ impl FieldError {
         Self::new(FieldErrorType::Forbidden, field, None, detail)
     }
     pub fn too_long(field: impl Into<String>, max: usize) -> Self {
-        Self::new(FieldErrorType::TooLong, field, None, format!("may not be more than {max} bytes"))
+        Self::new(
+            FieldErrorType::TooLong,
+            field,
+            None,
+            format!("may not be more than {max} bytes"),
+        )
     }
     /// `Unsupported value: "x": supported values: "a", "b"`.
-    pub fn not_supported(field: impl Into<String>, value: impl Into<Value>, allowed: &[&str]) -> Self {
+    pub fn not_supported(
+        field: impl Into<String>,
+        value: impl Into<Value>,
+        allowed: &[&str],
+    ) -> Self {
         let list: Vec<String> = allowed.iter().map(|a| format!("\"{a}\"")).collect();
-        Self::new(FieldErrorType::NotSupported, field, Some(value.into()), format!("supported values: {}", list.join(", ")))
+        Self::new(
+            FieldErrorType::NotSupported,
+            field,
+            Some(value.into()),
+            format!("supported values: {}", list.join(", ")),
+        )
     }
 }
 
@@ -94,8 +122,10 @@ fn render_value(v: &Value) -> String {
 impl fmt::Display for FieldError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         write!(f, "{}: {}", self.field, self.kind.as_str())?;
-        if let (Some(v), FieldErrorType::Invalid | FieldErrorType::Duplicate | FieldErrorType::NotSupported) =
-            (&self.value, self.kind)
+        if let (
+            Some(v),
+            FieldErrorType::Invalid | FieldErrorType::Duplicate | FieldErrorType::NotSupported,
+        ) = (&self.value, self.kind)
         {
             write!(f, ": {}", render_value(v))?;
         }
@@ -119,14 +149,35 @@ pub fn aggregate(errs: &[FieldError]) -> String {
 /// The closed set of API errors. Each maps to one HTTP code and `Status.reason`.
 #[derive(Debug, Clone, PartialEq)]
 pub enum ApiError {
-    NotFound { group: String, resource: String, name: String },
-    AlreadyExists { group: String, resource: String, name: String },
-    Conflict { group: String, resource: String, name: String, message: String },
-    Invalid { group: String, kind: String, name: String, errors: Vec<FieldError> },
+    NotFound {
+        group: String,
+        resource: String,
+        name: String,
+    },
+    AlreadyExists {
+        group: String,
+        resource: String,
+        name: String,
+    },
+    Conflict {
+        group: String,
+        resource: String,
+        name: String,
+        message: String,
+    },
+    Invalid {
+        group: String,
+        kind: String,
+        name: String,
+        errors: Vec<FieldError>,
+    },
     BadRequest(String),
     Unauthorized,
     Forbidden(String),
-    MethodNotSupported { resource: String, verb: String },
+    MethodNotSupported {
+        resource: String,
+        verb: String,
+    },
     NotAcceptable(String),
     UnsupportedMediaType(String),
     Gone(String),
@@ -179,15 +230,40 @@ impl ApiError {
             }
         }
         match self {
-            ApiError::NotFound { group, resource, name } => format!("{} \"{name}\" not found", qualified(group, resource)),
-            ApiError::AlreadyExists { group, resource, name } => {
+            ApiError::NotFound {
+                group,
+                resource,
+                name,
+            } => format!("{} \"{name}\" not found", qualified(group, resource)),
+            ApiError::AlreadyExists {
+                group,
+                resource,
+                name,
+            } => {
                 format!("{} \"{name}\" already exists", qualified(group, resource))
             }
-            ApiError::Conflict { group, resource, name, message } => {
-                format!("Operation cannot be fulfilled on {} \"{name}\": {message}", qualified(group, resource))
+            ApiError::Conflict {
+                group,
+                resource,
+                name,
+                message,
+            } => {
+                format!(
+                    "Operation cannot be fulfilled on {} \"{name}\": {message}",
+                    qualified(group, resource)
+                )
             }
-            ApiError::Invalid { group, kind, name, errors } => {
-                let k = if group.is_empty() { kind.clone() } else { format!("{kind}.{group}") };
+            ApiError::Invalid {
+                group,
+                kind,
+                name,
+                errors,
+            } => {
+                let k = if group.is_empty() {
+                    kind.clone()
+                } else {
+                    format!("{kind}.{group}")
+                };
                 format!("{k} \"{name}\" is invalid: {}", aggregate(errors))
             }
             ApiError::Unauthorized => "Unauthorized".to_string(),
@@ -216,17 +292,36 @@ impl ApiError {
             "code": self.code(),
         });
         let details = match self {
-            ApiError::NotFound { group, resource, name }
-            | ApiError::AlreadyExists { group, resource, name }
-            | ApiError::Conflict { group, resource, name, .. } => {
-                Some(json!({"name": name, "group": group, "kind": resource}))
+            ApiError::NotFound {
+                group,
+                resource,
+                name,
             }
-            ApiError::Invalid { group, kind, name, errors } => {
+            | ApiError::AlreadyExists {
+                group,
+                resource,
+                name,
+            }
+            | ApiError::Conflict {
+                group,
+                resource,
+                name,
+                ..
+            } => Some(json!({"name": name, "group": group, "kind": resource})),
+            ApiError::Invalid {
+                group,
+                kind,
+                name,
+                errors,
+            } => {
                 let causes: Vec<Value> = errors
                     .iter()
                     .map(|e| {
                         let msg = e.to_string();
-                        let msg = msg.strip_prefix(&format!("{}: ", e.field)).unwrap_or(&msg).to_string();
+                        let msg = msg
+                            .strip_prefix(&format!("{}: ", e.field))
+                            .unwrap_or(&msg)
+                            .to_string();
                         json!({"reason": e.kind.cause_reason(), "message": msg, "field": e.field})
                     })
                     .collect();
@@ -259,7 +354,10 @@ mod tests {
             group: String::new(),
             kind: "Pod".into(),
             name: "x".into(),
-            errors: vec![FieldError::duplicate("spec.initContainers[1].name", "myapp-container")],
+            errors: vec![FieldError::duplicate(
+                "spec.initContainers[1].name",
+                "myapp-container",
+            )],
         };
         assert_eq!(e.message(), "Pod \"x\" is invalid: spec.initContainers[1].name: Duplicate value: \"myapp-container\"");
         assert_eq!(e.code(), 422);
@@ -269,7 +367,11 @@ mod tests {
     fn several_errors_are_bracketed() {
         let errs = vec![
             FieldError::required("spec.containers", ""),
-            FieldError::not_supported("spec.restartPolicy", "Sometimes", &["Always", "OnFailure", "Never"]),
+            FieldError::not_supported(
+                "spec.restartPolicy",
+                "Sometimes",
+                &["Always", "OnFailure", "Never"],
+            ),
         ];
         assert_eq!(
             aggregate(&errs),
@@ -279,7 +381,11 @@ mod tests {
 
     #[test]
     fn not_found_names_group() {
-        let e = ApiError::NotFound { group: "apps".into(), resource: "deployments".into(), name: "web".into() };
+        let e = ApiError::NotFound {
+            group: "apps".into(),
+            resource: "deployments".into(),
+            name: "web".into(),
+        };
         assert_eq!(e.message(), "deployments.apps \"web\" not found");
     }
 }

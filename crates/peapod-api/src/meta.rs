@@ -10,7 +10,9 @@ const NAME_ALPHABET: &[u8] = b"bcdfghjklmnpqrstvwxz2456789";
 pub fn generate_name(prefix: &str) -> String {
     let mut rng = rand::rng();
     let cut: String = prefix.chars().take(58).collect();
-    let suffix: String = (0..5).map(|_| NAME_ALPHABET[rng.random_range(0..NAME_ALPHABET.len())] as char).collect();
+    let suffix: String = (0..5)
+        .map(|_| NAME_ALPHABET[rng.random_range(0..NAME_ALPHABET.len())] as char)
+        .collect();
     format!("{cut}{suffix}")
 }
 
@@ -20,7 +22,14 @@ pub fn new_uid() -> String {
     b[6] = (b[6] & 0x0f) | 0x40;
     b[8] = (b[8] & 0x3f) | 0x80;
     let h: String = b.iter().map(|x| format!("{x:02x}")).collect();
-    format!("{}-{}-{}-{}-{}", &h[0..8], &h[8..12], &h[12..16], &h[16..20], &h[20..32])
+    format!(
+        "{}-{}-{}-{}-{}",
+        &h[0..8],
+        &h[8..12],
+        &h[12..16],
+        &h[16..20],
+        &h[20..32]
+    )
 }
 
 /// RFC 3339 with second precision, as metav1.Time marshals (`2026-11-22T08:00:00Z`).
@@ -41,13 +50,17 @@ pub fn format_micro_time(unix_micros: i64) -> String {
 
 /// Parses an RFC 3339 timestamp into unix seconds.
 pub fn parse_time(s: &str) -> Option<i64> {
-    s.parse::<k8s_openapi::jiff::Timestamp>().ok().map(|t| t.as_second())
+    s.parse::<k8s_openapi::jiff::Timestamp>()
+        .ok()
+        .map(|t| t.as_second())
 }
 
 /// Mutable access to `metadata`, creating it when missing. Returns None if obj is not a map.
 pub fn metadata_mut(obj: &mut Value) -> Option<&mut Map<String, Value>> {
     let map = obj.as_object_mut()?;
-    let md = map.entry("metadata").or_insert_with(|| Value::Object(Map::new()));
+    let md = map
+        .entry("metadata")
+        .or_insert_with(|| Value::Object(Map::new()));
     if !md.is_object() {
         *md = Value::Object(Map::new());
     }
@@ -55,15 +68,21 @@ pub fn metadata_mut(obj: &mut Value) -> Option<&mut Map<String, Value>> {
 }
 
 pub fn name(obj: &Value) -> &str {
-    obj.pointer("/metadata/name").and_then(Value::as_str).unwrap_or_default()
+    obj.pointer("/metadata/name")
+        .and_then(Value::as_str)
+        .unwrap_or_default()
 }
 
 pub fn namespace(obj: &Value) -> Option<&str> {
-    obj.pointer("/metadata/namespace").and_then(Value::as_str).filter(|s| !s.is_empty())
+    obj.pointer("/metadata/namespace")
+        .and_then(Value::as_str)
+        .filter(|s| !s.is_empty())
 }
 
 pub fn resource_version(obj: &Value) -> Option<&str> {
-    obj.pointer("/metadata/resourceVersion").and_then(Value::as_str).filter(|s| !s.is_empty())
+    obj.pointer("/metadata/resourceVersion")
+        .and_then(Value::as_str)
+        .filter(|s| !s.is_empty())
 }
 
 pub fn uid(obj: &Value) -> Option<&str> {
@@ -71,13 +90,18 @@ pub fn uid(obj: &Value) -> Option<&str> {
 }
 
 pub fn deletion_timestamp(obj: &Value) -> Option<&str> {
-    obj.pointer("/metadata/deletionTimestamp").and_then(Value::as_str)
+    obj.pointer("/metadata/deletionTimestamp")
+        .and_then(Value::as_str)
 }
 
 pub fn finalizers(obj: &Value) -> Vec<String> {
     obj.pointer("/metadata/finalizers")
         .and_then(Value::as_array)
-        .map(|a| a.iter().filter_map(|v| v.as_str().map(String::from)).collect())
+        .map(|a| {
+            a.iter()
+                .filter_map(|v| v.as_str().map(String::from))
+                .collect()
+        })
         .unwrap_or_default()
 }
 

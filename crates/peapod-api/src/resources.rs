@@ -33,7 +33,11 @@ impl ResourceInfo {
 
     /// The store key prefix of this resource: `/registry/<group>/<plural>/`.
     pub fn key_prefix(&self) -> String {
-        let group = if self.group.is_empty() { "core" } else { self.group };
+        let group = if self.group.is_empty() {
+            "core"
+        } else {
+            self.group
+        };
         format!("/registry/{group}/{}/", self.plural)
     }
 
@@ -55,7 +59,16 @@ impl ResourceInfo {
 
     /// Verbs as advertised in discovery.
     pub fn verbs(&self) -> &'static [&'static str] {
-        &["create", "delete", "deletecollection", "get", "list", "patch", "update", "watch"]
+        &[
+            "create",
+            "delete",
+            "deletecollection",
+            "get",
+            "list",
+            "patch",
+            "update",
+            "watch",
+        ]
     }
 }
 
@@ -80,21 +93,151 @@ macro_rules! res {
 /// Every resource the API server serves.
 pub static RESOURCES: &[ResourceInfo] = &[
     res!("", "v1", "Pod", "pods", "pod", true, &["po"], ALL, true),
-    res!("", "v1", "Service", "services", "service", true, &["svc"], ALL, true),
-    res!("", "v1", "Endpoints", "endpoints", "endpoints", true, &["ep"], &[], false),
-    res!("", "v1", "Event", "events", "event", true, &["ev"], &[], false),
-    res!("", "v1", "Namespace", "namespaces", "namespace", false, &["ns"], &[], true),
+    res!(
+        "",
+        "v1",
+        "Service",
+        "services",
+        "service",
+        true,
+        &["svc"],
+        ALL,
+        true
+    ),
+    res!(
+        "",
+        "v1",
+        "Endpoints",
+        "endpoints",
+        "endpoints",
+        true,
+        &["ep"],
+        &[],
+        false
+    ),
+    res!(
+        "",
+        "v1",
+        "Event",
+        "events",
+        "event",
+        true,
+        &["ev"],
+        &[],
+        false
+    ),
+    res!(
+        "",
+        "v1",
+        "Namespace",
+        "namespaces",
+        "namespace",
+        false,
+        &["ns"],
+        &[],
+        true
+    ),
     res!("", "v1", "Node", "nodes", "node", false, &["no"], &[], true),
-    res!("", "v1", "ConfigMap", "configmaps", "configmap", true, &["cm"], &[], false),
-    res!("", "v1", "Secret", "secrets", "secret", true, &[], &[], false),
-    res!("", "v1", "ServiceAccount", "serviceaccounts", "serviceaccount", true, &["sa"], &[], false),
-    res!("apps", "v1", "Deployment", "deployments", "deployment", true, &["deploy"], ALL, true),
-    res!("apps", "v1", "ReplicaSet", "replicasets", "replicaset", true, &["rs"], ALL, true),
-    res!("apps", "v1", "DaemonSet", "daemonsets", "daemonset", true, &["ds"], ALL, true),
+    res!(
+        "",
+        "v1",
+        "ConfigMap",
+        "configmaps",
+        "configmap",
+        true,
+        &["cm"],
+        &[],
+        false
+    ),
+    res!(
+        "",
+        "v1",
+        "Secret",
+        "secrets",
+        "secret",
+        true,
+        &[],
+        &[],
+        false
+    ),
+    res!(
+        "",
+        "v1",
+        "ServiceAccount",
+        "serviceaccounts",
+        "serviceaccount",
+        true,
+        &["sa"],
+        &[],
+        false
+    ),
+    res!(
+        "apps",
+        "v1",
+        "Deployment",
+        "deployments",
+        "deployment",
+        true,
+        &["deploy"],
+        ALL,
+        true
+    ),
+    res!(
+        "apps",
+        "v1",
+        "ReplicaSet",
+        "replicasets",
+        "replicaset",
+        true,
+        &["rs"],
+        ALL,
+        true
+    ),
+    res!(
+        "apps",
+        "v1",
+        "DaemonSet",
+        "daemonsets",
+        "daemonset",
+        true,
+        &["ds"],
+        ALL,
+        true
+    ),
     res!("batch", "v1", "Job", "jobs", "job", true, &[], ALL, true),
-    res!("discovery.k8s.io", "v1", "EndpointSlice", "endpointslices", "endpointslice", true, &[], &[], false),
-    res!("coordination.k8s.io", "v1", "Lease", "leases", "lease", true, &[], &[], false),
-    res!("events.k8s.io", "v1", "Event", "events", "event", true, &["ev"], &[], false),
+    res!(
+        "discovery.k8s.io",
+        "v1",
+        "EndpointSlice",
+        "endpointslices",
+        "endpointslice",
+        true,
+        &[],
+        &[],
+        false
+    ),
+    res!(
+        "coordination.k8s.io",
+        "v1",
+        "Lease",
+        "leases",
+        "lease",
+        true,
+        &[],
+        &[],
+        false
+    ),
+    res!(
+        "events.k8s.io",
+        "v1",
+        "Event",
+        "events",
+        "event",
+        true,
+        &["ev"],
+        &[],
+        false
+    ),
 ];
 
 /// The served group/versions in discovery order; "" is the core group.
@@ -109,13 +252,17 @@ pub static GROUP_VERSIONS: &[(&str, &str)] = &[
 
 /// Finds a resource by group, version and plural name.
 pub fn lookup(group: &str, version: &str, plural: &str) -> Option<&'static ResourceInfo> {
-    RESOURCES.iter().find(|r| r.group == group && r.version == version && r.plural == plural)
+    RESOURCES
+        .iter()
+        .find(|r| r.group == group && r.version == version && r.plural == plural)
 }
 
 /// Finds a resource by its apiVersion (`v1`, `apps/v1`) and kind.
 pub fn lookup_kind(api_version: &str, kind: &str) -> Option<&'static ResourceInfo> {
     let (group, version) = split_api_version(api_version);
-    RESOURCES.iter().find(|r| r.group == group && r.version == version && r.kind == kind)
+    RESOURCES
+        .iter()
+        .find(|r| r.group == group && r.version == version && r.kind == kind)
 }
 
 /// Splits `apps/v1` into ("apps", "v1") and `v1` into ("", "v1").
@@ -127,8 +274,13 @@ pub fn split_api_version(api_version: &str) -> (&str, &str) {
 }
 
 /// Resources of one group/version.
-pub fn in_group_version<'a>(group: &'a str, version: &'a str) -> impl Iterator<Item = &'static ResourceInfo> + 'a {
-    RESOURCES.iter().filter(move |r| r.group == group && r.version == version)
+pub fn in_group_version<'a>(
+    group: &'a str,
+    version: &'a str,
+) -> impl Iterator<Item = &'static ResourceInfo> + 'a {
+    RESOURCES
+        .iter()
+        .filter(move |r| r.group == group && r.version == version)
 }
 
 #[cfg(test)]
@@ -138,11 +290,17 @@ mod tests {
     #[test]
     fn keys_are_scoped() {
         let pods = lookup("", "v1", "pods").unwrap();
-        assert_eq!(pods.key(Some("default"), "web"), "/registry/core/pods/default/web");
+        assert_eq!(
+            pods.key(Some("default"), "web"),
+            "/registry/core/pods/default/web"
+        );
         let nodes = lookup("", "v1", "nodes").unwrap();
         assert_eq!(nodes.key(Some("ignored"), "n1"), "/registry/core/nodes/n1");
         let deploy = lookup_kind("apps/v1", "Deployment").unwrap();
-        assert_eq!(deploy.namespace_prefix(Some("a")), "/registry/apps/deployments/a/");
+        assert_eq!(
+            deploy.namespace_prefix(Some("a")),
+            "/registry/apps/deployments/a/"
+        );
     }
 
     #[test]

@@ -53,11 +53,17 @@ fn parse_set(s: &str) -> Result<Vec<String>, String> {
         .strip_prefix('(')
         .and_then(|r| r.strip_suffix(')'))
         .ok_or_else(|| format!("expected a parenthesised set of values, found {s:?}"))?;
-    Ok(inner.split(',').map(|v| v.trim().to_string()).filter(|v| !v.is_empty()).collect())
+    Ok(inner
+        .split(',')
+        .map(|v| v.trim().to_string())
+        .filter(|v| !v.is_empty())
+        .collect())
 }
 
 fn valid_key(k: &str) -> bool {
-    !k.is_empty() && k.chars().all(|c| c.is_ascii_alphanumeric() || "-_./".contains(c))
+    !k.is_empty()
+        && k.chars()
+            .all(|c| c.is_ascii_alphanumeric() || "-_./".contains(c))
 }
 
 impl LabelSelector {
@@ -70,24 +76,54 @@ impl LabelSelector {
         for part in split_top_level(s) {
             let part = part.trim();
             if part.is_empty() {
-                return Err(format!("unable to parse requirement: empty requirement in {s:?}"));
+                return Err(format!(
+                    "unable to parse requirement: empty requirement in {s:?}"
+                ));
             }
             let req = if let Some(k) = part.strip_prefix('!') {
-                Requirement { key: k.trim().to_string(), op: Op::DoesNotExist, value: String::new() }
+                Requirement {
+                    key: k.trim().to_string(),
+                    op: Op::DoesNotExist,
+                    value: String::new(),
+                }
             } else if let Some((k, v)) = part.split_once("!=") {
-                Requirement { key: k.trim().to_string(), op: Op::NotEq, value: v.trim().to_string() }
+                Requirement {
+                    key: k.trim().to_string(),
+                    op: Op::NotEq,
+                    value: v.trim().to_string(),
+                }
             } else if let Some((k, v)) = part.split_once("==") {
-                Requirement { key: k.trim().to_string(), op: Op::Eq, value: v.trim().to_string() }
+                Requirement {
+                    key: k.trim().to_string(),
+                    op: Op::Eq,
+                    value: v.trim().to_string(),
+                }
             } else if let Some((k, v)) = part.split_once('=') {
-                Requirement { key: k.trim().to_string(), op: Op::Eq, value: v.trim().to_string() }
+                Requirement {
+                    key: k.trim().to_string(),
+                    op: Op::Eq,
+                    value: v.trim().to_string(),
+                }
             } else if let Some(idx) = part.find(" notin ") {
                 let set = parse_set(&part[idx + 7..])?;
-                Requirement { key: part[..idx].trim().to_string(), op: Op::NotIn(set), value: String::new() }
+                Requirement {
+                    key: part[..idx].trim().to_string(),
+                    op: Op::NotIn(set),
+                    value: String::new(),
+                }
             } else if let Some(idx) = part.find(" in ") {
                 let set = parse_set(&part[idx + 4..])?;
-                Requirement { key: part[..idx].trim().to_string(), op: Op::In(set), value: String::new() }
+                Requirement {
+                    key: part[..idx].trim().to_string(),
+                    op: Op::In(set),
+                    value: String::new(),
+                }
             } else {
-                Requirement { key: part.to_string(), op: Op::Exists, value: String::new() }
+                Requirement {
+                    key: part.to_string(),
+                    op: Op::Exists,
+                    value: String::new(),
+                }
             };
             if !valid_key(&req.key) {
                 return Err(format!("invalid label key {:?} in selector {s:?}", req.key));
@@ -103,25 +139,43 @@ impl LabelSelector {
         if let Some(m) = sel.get("matchLabels").and_then(Value::as_object) {
             for (k, v) in m {
                 let value = v.as_str().unwrap_or_default().to_string();
-                reqs.push(Requirement { key: k.clone(), op: Op::Eq, value });
+                reqs.push(Requirement {
+                    key: k.clone(),
+                    op: Op::Eq,
+                    value,
+                });
             }
         }
         if let Some(exprs) = sel.get("matchExpressions").and_then(Value::as_array) {
             for e in exprs {
-                let key = e.get("key").and_then(Value::as_str).unwrap_or_default().to_string();
+                let key = e
+                    .get("key")
+                    .and_then(Value::as_str)
+                    .unwrap_or_default()
+                    .to_string();
                 let values: Vec<String> = e
                     .get("values")
                     .and_then(Value::as_array)
-                    .map(|a| a.iter().filter_map(|v| v.as_str().map(String::from)).collect())
+                    .map(|a| {
+                        a.iter()
+                            .filter_map(|v| v.as_str().map(String::from))
+                            .collect()
+                    })
                     .unwrap_or_default();
                 let op = match e.get("operator").and_then(Value::as_str) {
                     Some("In") => Op::In(values),
                     Some("NotIn") => Op::NotIn(values),
                     Some("Exists") => Op::Exists,
                     Some("DoesNotExist") => Op::DoesNotExist,
-                    other => return Err(format!("{other:?} is not a valid label selector operator")),
+                    other => {
+                        return Err(format!("{other:?} is not a valid label selector operator"))
+                    }
                 };
-                reqs.push(Requirement { key, op, value: String::new() });
+                reqs.push(Requirement {
+                    key,
+                    op,
+                    value: String::new(),
+                });
             }
         }
         Ok(LabelSelector { reqs })
@@ -129,7 +183,14 @@ impl LabelSelector {
 
     /// A selector that matches exactly these labels (a Service's `spec.selector`).
     pub fn from_map(m: &BTreeMap<String, String>) -> Self {
-        let reqs = m.iter().map(|(k, v)| Requirement { key: k.clone(), op: Op::Eq, value: v.clone() }).collect();
+        let reqs = m
+            .iter()
+            .map(|(k, v)| Requirement {
+                key: k.clone(),
+                op: Op::Eq,
+                value: v.clone(),
+            })
+            .collect();
         LabelSelector { reqs }
     }
 
@@ -177,7 +238,9 @@ impl FieldSelector {
             } else if let Some((f, v)) = part.split_once('=') {
                 (f, true, v)
             } else {
-                return Err(format!("invalid selector: '{s}'; can't understand '{part}'"));
+                return Err(format!(
+                    "invalid selector: '{s}'; can't understand '{part}'"
+                ));
             };
             let field = field.trim();
             if !supported.contains(&field) {
@@ -194,7 +257,10 @@ impl FieldSelector {
 
     /// The exact `metadata.name` this selector requires, if any (lets list/watch narrow keys).
     pub fn required_name(&self) -> Option<&str> {
-        self.reqs.iter().find(|(f, eq, _)| f == "metadata.name" && *eq).map(|(_, _, v)| v.as_str())
+        self.reqs
+            .iter()
+            .find(|(f, eq, _)| f == "metadata.name" && *eq)
+            .map(|(_, _, v)| v.as_str())
     }
 
     pub fn matches(&self, obj: &Value) -> bool {
@@ -269,7 +335,11 @@ mod tests {
         check("app=web", json!({"app": "web"}), true);
         check("app==web", json!({"app": "db"}), false);
         check("app!=web", json!({}), true);
-        check("app in (web, db),tier", json!({"app": "db", "tier": "x"}), true);
+        check(
+            "app in (web, db),tier",
+            json!({"app": "db", "tier": "x"}),
+            true,
+        );
         check("app notin (web)", json!({"app": "db"}), true);
         check("!app", json!({"app": "db"}), false);
         check("app", json!({"app": ""}), true);
@@ -285,10 +355,16 @@ mod tests {
 
     #[test]
     fn field_selectors() {
-        let ev = json!({"involvedObject": {"kind": "Pod", "name": "web"}, "metadata": {"name": "e1"}});
-        let s = FieldSelector::parse("involvedObject.kind=Pod,involvedObject.name=web", supported_fields("events")).unwrap();
+        let ev =
+            json!({"involvedObject": {"kind": "Pod", "name": "web"}, "metadata": {"name": "e1"}});
+        let s = FieldSelector::parse(
+            "involvedObject.kind=Pod,involvedObject.name=web",
+            supported_fields("events"),
+        )
+        .unwrap();
         assert!(s.matches(&ev));
-        let s = FieldSelector::parse("involvedObject.name!=web", supported_fields("events")).unwrap();
+        let s =
+            FieldSelector::parse("involvedObject.name!=web", supported_fields("events")).unwrap();
         assert!(!s.matches(&ev));
         assert_eq!(
             FieldSelector::parse("spec.foo=x", supported_fields("pods")).unwrap_err(),

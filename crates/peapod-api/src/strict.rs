@@ -42,7 +42,10 @@ pub fn decode(group: &str, kind: &str, obj: &Value) -> Result<Decoded, String> {
     }?;
     let mut unknown_fields = Vec::new();
     diff_unknown(obj, &object, "", &mut unknown_fields);
-    Ok(Decoded { object, unknown_fields })
+    Ok(Decoded {
+        object,
+        unknown_fields,
+    })
 }
 
 /// Records every key present (non-null) in `input` but absent from the re-encoded `output`.
@@ -53,7 +56,11 @@ fn diff_unknown(input: &Value, output: &Value, path: &str, out: &mut Vec<String>
                 if v.is_null() {
                     continue;
                 }
-                let p = if path.is_empty() { k.clone() } else { format!("{path}.{k}") };
+                let p = if path.is_empty() {
+                    k.clone()
+                } else {
+                    format!("{path}.{k}")
+                };
                 match o.get(k) {
                     Some(ov) => diff_unknown(v, ov, &p, out),
                     None => out.push(p),
@@ -82,7 +89,10 @@ mod tests {
             "spec": {"containers": [{"name": "c", "image": "busybox", "imagePullPolicy": null, "foo": "bar"}]}
         });
         let d = decode("", "Pod", &pod).unwrap();
-        assert_eq!(d.unknown_fields, vec!["metadata.bogus", "spec.containers[0].foo"]);
+        assert_eq!(
+            d.unknown_fields,
+            vec!["metadata.bogus", "spec.containers[0].foo"]
+        );
         assert!(d.object.pointer("/spec/containers/0/foo").is_none());
         assert_eq!(d.object.pointer("/metadata/labels/x"), Some(&json!("y")));
     }

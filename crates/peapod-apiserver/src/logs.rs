@@ -9,13 +9,22 @@ pub fn unavailable_reason(pod: &Value, container: Option<&str>) -> ApiError {
     let pod_name = peapod_api::meta::name(pod);
     let names: Vec<String> = ["/spec/initContainers", "/spec/containers"]
         .iter()
-        .flat_map(|p| pod.pointer(p).and_then(Value::as_array).cloned().unwrap_or_default())
+        .flat_map(|p| {
+            pod.pointer(p)
+                .and_then(Value::as_array)
+                .cloned()
+                .unwrap_or_default()
+        })
         .filter_map(|c| c.get("name").and_then(Value::as_str).map(String::from))
         .collect();
     let app: Vec<&str> = pod
         .pointer("/spec/containers")
         .and_then(Value::as_array)
-        .map(|a| a.iter().filter_map(|c| c.get("name").and_then(Value::as_str)).collect())
+        .map(|a| {
+            a.iter()
+                .filter_map(|c| c.get("name").and_then(Value::as_str))
+                .collect()
+        })
         .unwrap_or_default();
     let container = match container {
         Some(c) => c.to_string(),
@@ -28,11 +37,18 @@ pub fn unavailable_reason(pod: &Value, container: Option<&str>) -> ApiError {
         }
     };
     if !names.contains(&container) {
-        return ApiError::BadRequest(format!("container {container} is not valid for pod {pod_name}"));
+        return ApiError::BadRequest(format!(
+            "container {container} is not valid for pod {pod_name}"
+        ));
     }
     let statuses = ["/status/initContainerStatuses", "/status/containerStatuses"]
         .iter()
-        .flat_map(|p| pod.pointer(p).and_then(Value::as_array).cloned().unwrap_or_default())
+        .flat_map(|p| {
+            pod.pointer(p)
+                .and_then(Value::as_array)
+                .cloned()
+                .unwrap_or_default()
+        })
         .find(|s| s.get("name").and_then(Value::as_str) == Some(container.as_str()));
     let reason = statuses
         .as_ref()
@@ -43,6 +59,8 @@ pub fn unavailable_reason(pod: &Value, container: Option<&str>) -> ApiError {
         Some(st) if st.get("running").is_some() || st.get("terminated").is_some() => {
             ApiError::Unavailable(format!("no node agent is serving logs for pod {pod_name}"))
         }
-        _ => ApiError::BadRequest(format!("container \"{container}\" in pod \"{pod_name}\" is waiting to start: {reason}")),
+        _ => ApiError::BadRequest(format!(
+            "container \"{container}\" in pod \"{pod_name}\" is waiting to start: {reason}"
+        )),
     }
 }

@@ -15,7 +15,13 @@ pub struct BootstrapConfig {
     pub kubernetes_service_ip: Ipv4Addr,
 }
 
-async fn create_if_missing(reg: &Registry, group: &str, plural: &str, ns: Option<&str>, obj: Value) -> Result<(), ApiError> {
+async fn create_if_missing(
+    reg: &Registry,
+    group: &str,
+    plural: &str,
+    ns: Option<&str>,
+    obj: Value,
+) -> Result<(), ApiError> {
     let r = resource(group, plural)?;
     match reg.create(r, ns, obj, &WriteOptions::default()).await {
         Ok(_) | Err(ApiError::AlreadyExists { .. }) => Ok(()),
@@ -25,7 +31,14 @@ async fn create_if_missing(reg: &Registry, group: &str, plural: &str, ns: Option
 
 pub async fn bootstrap(reg: &Registry, cfg: &BootstrapConfig) -> Result<(), ApiError> {
     for ns in ["default", "kube-system", "kube-public", "kube-node-lease"] {
-        create_if_missing(reg, "", "namespaces", None, json!({"apiVersion": "v1", "kind": "Namespace", "metadata": {"name": ns}})).await?;
+        create_if_missing(
+            reg,
+            "",
+            "namespaces",
+            None,
+            json!({"apiVersion": "v1", "kind": "Namespace", "metadata": {"name": ns}}),
+        )
+        .await?;
     }
     let svc = json!({
         "apiVersion": "v1", "kind": "Service",

@@ -15,5 +15,6 @@ use peapod_api::resources::{lookup, ResourceInfo};
 
 /// Looks up a built-in resource; every name used here is in the static registry.
 pub(crate) fn resource(group: &str, plural: &str) -> Result<&'static ResourceInfo, ApiError> {
-    lookup(group, "v1", plural).ok_or_else(|| ApiError::Internal(format!("resource {plural} not registered")))
+    lookup(group, "v1", plural)
+        .ok_or_else(|| ApiError::Internal(format!("resource {plural} not registered")))
 }

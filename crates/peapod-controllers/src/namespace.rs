@@ -26,8 +26,14 @@ impl NamespaceController {
 
     pub async fn run(self, mut shutdown: watch::Receiver<bool>) {
         loop {
-            let Ok(nsr) = resource("", "namespaces") else { return };
-            let mut events = match self.registry.watch(nsr, None, WatchOptions::default()).await {
+            let Ok(nsr) = resource("", "namespaces") else {
+                return;
+            };
+            let mut events = match self
+                .registry
+                .watch(nsr, None, WatchOptions::default())
+                .await
+            {
                 Ok(e) => e,
                 Err(e) => {
                     tracing::warn!(error = %e, "namespace watch failed; retrying");
@@ -53,7 +59,10 @@ impl NamespaceController {
 
     async fn reconcile_all(&self) -> Result<(), ApiError> {
         let nsr = resource("", "namespaces")?;
-        let list = self.registry.list(nsr, None, &ListOptions::default()).await?;
+        let list = self
+            .registry
+            .list(nsr, None, &ListOptions::default())
+            .await?;
         for ns in list.items {
             let name = meta::name(&ns).to_string();
             if meta::deletion_timestamp(&ns).is_some() {
@@ -68,8 +77,15 @@ impl NamespaceController {
     async fn ensure_default_service_account(&self, ns: &str) -> Result<(), ApiError> {
         let sar = resource("", "serviceaccounts")?;
         let sa = json!({"apiVersion": "v1", "kind": "ServiceAccount", "metadata": {"name": "default", "namespace": ns}});
-        match self.registry.create(sar, Some(ns), sa, &WriteOptions::default()).await {
-            Ok(_) | Err(ApiError::AlreadyExists { .. }) | Err(ApiError::Forbidden(_)) | Err(ApiError::NotFound { .. }) => Ok(()),
+        match self
+            .registry
+            .create(sar, Some(ns), sa, &WriteOptions::default())
+            .await
+        {
+            Ok(_)
+            | Err(ApiError::AlreadyExists { .. })
+            | Err(ApiError::Forbidden(_))
+            | Err(ApiError::NotFound { .. }) => Ok(()),
             Err(e) => Err(e),
         }
     }
@@ -79,16 +95,29 @@ impl NamespaceController {
     async fn finalize(&self, ns: &str, obj: &Value) -> Result<(), ApiError> {
         let mut remaining = 0;
         for r in RESOURCES.iter().filter(|r| r.namespaced) {
-            let items = self.registry.list(r, Some(ns), &ListOptions::default()).await?.items;
+            let items = self
+                .registry
+                .list(r, Some(ns), &ListOptions::default())
+                .await?
+                .items;
             for item in &items {
                 if meta::deletion_timestamp(item).is_none() {
-                    match self.registry.delete(r, Some(ns), meta::name(item), &DeleteOptions::default()).await {
+                    match self
+                        .registry
+                        .delete(r, Some(ns), meta::name(item), &DeleteOptions::default())
+                        .await
+                    {
                         Ok(_) | Err(ApiError::NotFound { .. }) => {}
                         Err(e) => return Err(e),
                     }
                 }
             }
-            remaining += self.registry.list(r, Some(ns), &ListOptions::default()).await?.items.len();
+            remaining += self
+                .registry
+                .list(r, Some(ns), &ListOptions::default())
+                .await?
+                .items
+                .len();
         }
         if remaining > 0 {
             return Ok(());

@@ -48,9 +48,7 @@ impl NodeHeartbeat {
             "pods": self.cfg.max_pods.to_string(),
             "ephemeral-storage": "0",
         });
-        let cond = |typ: &str, status: &str, reason: &str, msg: &str| {
-            json!({"type": typ, "status": status, "lastHeartbeatTime": t, "lastTransitionTime": since, "reason": reason, "message": msg})
-        };
+        let cond = |typ: &str, status: &str, reason: &str, msg: &str| json!({"type": typ, "status": status, "lastHeartbeatTime": t, "lastTransitionTime": since, "reason": reason, "message": msg});
         json!({
             "capacity": cap,
             "allocatable": cap,
@@ -93,7 +91,11 @@ impl NodeHeartbeat {
             }},
             "spec": {"podCIDR": self.cfg.pod_cidr, "podCIDRs": [self.cfg.pod_cidr]},
         });
-        match self.registry.create(nr, None, node, &WriteOptions::default()).await {
+        match self
+            .registry
+            .create(nr, None, node, &WriteOptions::default())
+            .await
+        {
             Ok(_) | Err(ApiError::AlreadyExists { .. }) => {}
             Err(e) => return Err(e),
         }
@@ -115,20 +117,48 @@ impl NodeHeartbeat {
                 .unwrap_or_else(|| format_time(now))
         };
         let patch = json!({"status": self.status(now, &since)});
-        self.registry.patch(nr, None, &self.cfg.name, PatchType::Merge, &patch, Subresource::Status, &WriteOptions::default()).await?;
+        self.registry
+            .patch(
+                nr,
+                None,
+                &self.cfg.name,
+                PatchType::Merge,
+                &patch,
+                Subresource::Status,
+                &WriteOptions::default(),
+            )
+            .await?;
         Ok(())
     }
 
     async fn renew_lease(&self) -> Result<(), ApiError> {
         let lr = resource("coordination.k8s.io", "leases")?;
-        let now_us = (std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map(|d| d.as_micros()).unwrap_or(0)) as i64;
+        let now_us = (std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .map(|d| d.as_micros())
+            .unwrap_or(0)) as i64;
         let ns = Some("kube-node-lease");
         let spec = json!({"holderIdentity": self.cfg.name, "leaseDurationSeconds": LEASE_DURATION_SECONDS, "renewTime": format_micro_time(now_us)});
-        match self.registry.patch(lr, ns, &self.cfg.name, PatchType::Merge, &json!({"spec": spec}), Subresource::Main, &WriteOptions::default()).await {
+        match self
+            .registry
+            .patch(
+                lr,
+                ns,
+                &self.cfg.name,
+                PatchType::Merge,
+                &json!({"spec": spec}),
+                Subresource::Main,
+                &WriteOptions::default(),
+            )
+            .await
+        {
             Err(ApiError::NotFound { .. }) => {
                 let lease = json!({"apiVersion": "coordination.k8s.io/v1", "kind": "Lease",
                     "metadata": {"name": self.cfg.name, "namespace": "kube-node-lease"}, "spec": spec});
-                self.registry.create(lr, ns, lease, &WriteOptions::default()).await.map(|_| ())
+                self.registry
+                    .create(lr, ns, lease, &WriteOptions::default())
+                    .await
+                    .map(|_| ())
             }
             other => other.map(|_| ()),
         }

@@ -39,19 +39,38 @@ async fn revisions_increase<S: Store>(s: &S) {
 
 async fn preconditions<S: Store>(s: &S) {
     let a = s.create("/t/pre/a", b"1".to_vec()).await.unwrap();
-    assert_eq!(s.create("/t/pre/a", b"x".to_vec()).await, Err(StoreError::AlreadyExists("/t/pre/a".into())));
+    assert_eq!(
+        s.create("/t/pre/a", b"x".to_vec()).await,
+        Err(StoreError::AlreadyExists("/t/pre/a".into()))
+    );
     let stale = a.mod_revision;
-    s.update("/t/pre/a", b"2".to_vec(), Some(stale)).await.unwrap();
-    assert!(matches!(s.update("/t/pre/a", b"3".to_vec(), Some(stale)).await, Err(StoreError::Conflict { .. })));
-    assert!(matches!(s.delete("/t/pre/a", Some(stale)).await, Err(StoreError::Conflict { .. })));
+    s.update("/t/pre/a", b"2".to_vec(), Some(stale))
+        .await
+        .unwrap();
+    assert!(matches!(
+        s.update("/t/pre/a", b"3".to_vec(), Some(stale)).await,
+        Err(StoreError::Conflict { .. })
+    ));
+    assert!(matches!(
+        s.delete("/t/pre/a", Some(stale)).await,
+        Err(StoreError::Conflict { .. })
+    ));
     assert_eq!(&*s.get("/t/pre/a").await.unwrap().unwrap().value, b"2");
-    assert!(matches!(s.update("/t/pre/none", vec![], None).await, Err(StoreError::NotFound(_))));
-    assert!(matches!(s.delete("/t/pre/none", None).await, Err(StoreError::NotFound(_))));
+    assert!(matches!(
+        s.update("/t/pre/none", vec![], None).await,
+        Err(StoreError::NotFound(_))
+    ));
+    assert!(matches!(
+        s.delete("/t/pre/none", None).await,
+        Err(StoreError::NotFound(_))
+    ));
 }
 
 async fn list_and_paging<S: Store>(s: &S) {
     for n in ["b", "a", "c"] {
-        s.create(&format!("/t/list/{n}"), n.as_bytes().to_vec()).await.unwrap();
+        s.create(&format!("/t/list/{n}"), n.as_bytes().to_vec())
+            .await
+            .unwrap();
     }
     s.create("/t/listx", vec![]).await.unwrap();
     let all = s.list("/t/list/", None, 0).await.unwrap();
@@ -72,7 +91,10 @@ async fn watch_from_revision<S: Store>(s: &S) {
     // Resume from history: the create above is replayed.
     let mut rx = s.watch("/t/w/", start).await.unwrap();
     let ev = next_event(&mut rx).await;
-    assert_eq!((ev.kind, ev.kv.key.as_str()), (EventKind::Created, "/t/w/a"));
+    assert_eq!(
+        (ev.kind, ev.kv.key.as_str()),
+        (EventKind::Created, "/t/w/a")
+    );
     // Live events follow, in order, filtered by prefix.
     s.update("/t/w/a", b"2".to_vec(), None).await.unwrap();
     s.create("/t/other2", vec![]).await.unwrap();
@@ -89,7 +111,10 @@ async fn concurrent_writes<S: Store>(s: &S) {
     let before = s.current_revision();
     let writes = (0..64).map(|i| s.create_owned(format!("/t/c/{i:03}")));
     let results = futures::future::join_all(writes).await;
-    let mut revs: Vec<u64> = results.into_iter().map(|r| r.unwrap().mod_revision).collect();
+    let mut revs: Vec<u64> = results
+        .into_iter()
+        .map(|r| r.unwrap().mod_revision)
+        .collect();
     revs.sort_unstable();
     revs.dedup();
     assert_eq!(revs.len(), 64, "every write gets its own revision");
@@ -97,11 +122,17 @@ async fn concurrent_writes<S: Store>(s: &S) {
 }
 
 trait CreateOwned {
-    fn create_owned(&self, key: String) -> crate::BoxFuture<'_, crate::StoreResult<crate::KeyValue>>;
+    fn create_owned(
+        &self,
+        key: String,
+    ) -> crate::BoxFuture<'_, crate::StoreResult<crate::KeyValue>>;
 }
 
 impl<S: Store> CreateOwned for S {
-    fn create_owned(&self, key: String) -> crate::BoxFuture<'_, crate::StoreResult<crate::KeyValue>> {
+    fn create_owned(
+        &self,
+        key: String,
+    ) -> crate::BoxFuture<'_, crate::StoreResult<crate::KeyValue>> {
         Box::pin(async move { self.create(&key, vec![]).await })
     }
 }

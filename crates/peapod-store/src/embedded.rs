@@ -7,7 +7,10 @@
 //! transaction (a snapshot). Committed events go to watchers through a broadcast channel; the
 //! `log` table keeps recent history so a watch can resume from an older revision.
 
-use crate::{BoxFuture, Event, EventKind, KeyValue, ListResult, Store, StoreError, StoreResult, WatchReceiver};
+use crate::{
+    BoxFuture, Event, EventKind, KeyValue, ListResult, Store, StoreError, StoreResult,
+    WatchReceiver,
+};
 use redb::{Database, ReadableDatabase, ReadableTable, TableDefinition};
 use std::path::Path;
 use std::sync::atomic::{AtomicU64, Ordering};
@@ -35,15 +38,29 @@ pub struct Options {
 
 impl Default for Options {
     fn default() -> Self {
-        Options { history_revisions: 100_000 }
+        Options {
+            history_revisions: 100_000,
+        }
     }
 }
 
 enum Op {
-    Create { key: String, value: Vec<u8> },
-    Update { key: String, value: Vec<u8>, expected: Option<u64> },
-    Delete { key: String, expected: Option<u64> },
-    Compact { revision: u64 },
+    Create {
+        key: String,
+        value: Vec<u8>,
+    },
+    Update {
+        key: String,
+        value: Vec<u8>,
+        expected: Option<u64>,
+    },
+    Delete {
+        key: String,
+        expected: Option<u64>,
+    },
+    Compact {
+        revision: u64,
+    },
 }
 
 struct Request {
@@ -113,13 +130,25 @@ fn decode_log(revision: u64, b: &[u8]) -> Option<Event> {
     let klen = u32::from_le_bytes(b.get(9..13)?.try_into().ok()?) as usize;
     let key = std::str::from_utf8(b.get(13..13 + klen)?).ok()?.to_string();
     let value = Arc::from(b.get(13 + klen..)?);
-    Some(Event { kind, kv: KeyValue { key, value, create_revision, mod_revision: revision }, prev: None })
+    Some(Event {
+        kind,
+        kv: KeyValue {
+            key,
+            value,
+            create_revision,
+            mod_revision: revision,
+        },
+        prev: None,
+    })
 }
 
 impl EmbeddedStore {
     /// Opens (or creates) the store file. Must be called inside a tokio runtime.
     pub fn open(path: &Path, options: Options) -> StoreResult<Self> {
-        let db = Database::builder().set_cache_size(64 << 20).create(path).map_err(unavailable)?;
+        let db = Database::builder()
+            .set_cache_size(64 << 20)
+            .create(path)
+            .map_err(unavailable)?;
         let (revision, compacted) = {
             let txn = db.begin_write().map_err(unavailable)?;
             let rev;
@@ -128,8 +157,16 @@ impl EmbeddedStore {
                 txn.open_table(KV).map_err(unavailable)?;
                 txn.open_table(LOG).map_err(unavailable)?;
                 let meta = txn.open_table(META).map_err(unavailable)?;
-                rev = meta.get("revision").map_err(unavailable)?.map(|g| g.value()).unwrap_or(0);
-                comp = meta.get("compacted").map_err(unavailable)?.map(|g| g.value()).unwrap_or(0);
+                rev = meta
+                    .get("revision")
+                    .map_err(unavailable)?
+                    .map(|g| g.value())
+                    .unwrap_or(0);
+                comp = meta
+                    .get("compacted")
+                    .map_err(unavailable)?
+                    .map(|g| g.value())
+                    .unwrap_or(0);
             }
             txn.commit().map_err(unavailable)?;
             (rev, comp)
@@ -147,26 +184,50 @@ impl EmbeddedStore {
             history: options.history_revisions.max(1),
         };
         // The writer thread ends when every sender (the store) is dropped.
-        std::thread::Builder::new().name("store-writer".into()).spawn(move || w.run(rx)).map_err(unavailable)?;
-        Ok(EmbeddedStore { db, writer, events, revision, compacted })
+        std::thread::Builder::new()
+            .name("store-writer".into())
+            .spawn(move || w.run(rx))
+            .map_err(unavailable)?;
+        Ok(EmbeddedStore {
+            db,
+            writer,
+            events,
+            revision,
+            compacted,
+        })
     }
 
     async fn submit(&self, op: Op) -> StoreResult<Option<KeyValue>> {
         let (reply, rx) = oneshot::channel();
-        self.writer.send(Request { op, reply }).await.map_err(|_| StoreError::Unavailable("store writer stopped".into()))?;
-        rx.await.map_err(|_| StoreError::Unavailable("store writer stopped".into()))?
+        self.writer
+            .send(Request { op, reply })
+            .await
+            .map_err(|_| StoreError::Unavailable("store writer stopped".into()))?;
+        rx.await
+            .map_err(|_| StoreError::Unavailable("store writer stopped".into()))?
     }
 
     fn read_get(&self, key: &str) -> StoreResult<Option<KeyValue>> {
         let txn = self.db.begin_read().map_err(unavailable)?;
         let t = txn.open_table(KV).map_err(unavailable)?;
-        Ok(t.get(key).map_err(unavailable)?.map(|g| decode_kv(key, g.value())))
+        Ok(t.get(key)
+            .map_err(unavailable)?
+            .map(|g| decode_kv(key, g.value())))
     }
 
-    fn read_list(&self, prefix: &str, start_after: Option<&str>, limit: usize) -> StoreResult<ListResult> {
+    fn read_list(
+        &self,
+        prefix: &str,
+        start_after: Option<&str>,
+        limit: usize,
+    ) -> StoreResult<ListResult> {
         let txn = self.db.begin_read().map_err(unavailable)?;
         let meta = txn.open_table(META).map_err(unavailable)?;
-        let revision = meta.get("revision").map_err(unavailable)?.map(|g| g.value()).unwrap_or(0);
+        let revision = meta
+            .get("revision")
+            .map_err(unavailable)?
+            .map(|g| g.value())
+            .unwrap_or(0);
         let t = txn.open_table(KV).map_err(unavailable)?;
         let mut items = Vec::new();
         let start = match start_after {
@@ -211,42 +272,73 @@ impl Store for EmbeddedStore {
         Box::pin(async move { self.read_get(key) })
     }
 
-    fn list<'a>(&'a self, prefix: &'a str, start_after: Option<&'a str>, limit: usize) -> BoxFuture<'a, StoreResult<ListResult>> {
+    fn list<'a>(
+        &'a self,
+        prefix: &'a str,
+        start_after: Option<&'a str>,
+        limit: usize,
+    ) -> BoxFuture<'a, StoreResult<ListResult>> {
         Box::pin(async move { self.read_list(prefix, start_after, limit) })
     }
 
     fn create<'a>(&'a self, key: &'a str, value: Vec<u8>) -> BoxFuture<'a, StoreResult<KeyValue>> {
         Box::pin(async move {
-            self.submit(Op::Create { key: key.to_string(), value })
-                .await?
-                .ok_or_else(|| StoreError::Unavailable("no result".into()))
+            self.submit(Op::Create {
+                key: key.to_string(),
+                value,
+            })
+            .await?
+            .ok_or_else(|| StoreError::Unavailable("no result".into()))
         })
     }
 
-    fn update<'a>(&'a self, key: &'a str, value: Vec<u8>, expected: Option<u64>) -> BoxFuture<'a, StoreResult<KeyValue>> {
+    fn update<'a>(
+        &'a self,
+        key: &'a str,
+        value: Vec<u8>,
+        expected: Option<u64>,
+    ) -> BoxFuture<'a, StoreResult<KeyValue>> {
         Box::pin(async move {
-            self.submit(Op::Update { key: key.to_string(), value, expected })
-                .await?
-                .ok_or_else(|| StoreError::Unavailable("no result".into()))
+            self.submit(Op::Update {
+                key: key.to_string(),
+                value,
+                expected,
+            })
+            .await?
+            .ok_or_else(|| StoreError::Unavailable("no result".into()))
         })
     }
 
-    fn delete<'a>(&'a self, key: &'a str, expected: Option<u64>) -> BoxFuture<'a, StoreResult<KeyValue>> {
+    fn delete<'a>(
+        &'a self,
+        key: &'a str,
+        expected: Option<u64>,
+    ) -> BoxFuture<'a, StoreResult<KeyValue>> {
         Box::pin(async move {
-            self.submit(Op::Delete { key: key.to_string(), expected })
-                .await?
-                .ok_or_else(|| StoreError::Unavailable("no result".into()))
+            self.submit(Op::Delete {
+                key: key.to_string(),
+                expected,
+            })
+            .await?
+            .ok_or_else(|| StoreError::Unavailable("no result".into()))
         })
     }
 
-    fn watch<'a>(&'a self, prefix: &'a str, after: u64) -> BoxFuture<'a, StoreResult<WatchReceiver>> {
+    fn watch<'a>(
+        &'a self,
+        prefix: &'a str,
+        after: u64,
+    ) -> BoxFuture<'a, StoreResult<WatchReceiver>> {
         Box::pin(async move {
             // Subscribe before reading history so nothing committed in between is missed;
             // duplicates are dropped by revision below.
             let mut live = self.events.subscribe();
             let compacted = self.compacted.load(Ordering::Acquire);
             if after < compacted {
-                return Err(StoreError::Compacted { requested: after, compacted });
+                return Err(StoreError::Compacted {
+                    requested: after,
+                    compacted,
+                });
             }
             let history = if after < self.revision.load(Ordering::Acquire) {
                 self.read_history(prefix, after)?
@@ -307,7 +399,11 @@ struct Writer {
     history: u64,
 }
 
-type Outcome = (oneshot::Sender<StoreResult<Option<KeyValue>>>, StoreResult<Option<KeyValue>>, Option<Event>);
+type Outcome = (
+    oneshot::Sender<StoreResult<Option<KeyValue>>>,
+    StoreResult<Option<KeyValue>>,
+    Option<Event>,
+);
 
 impl Writer {
     fn run(self, mut rx: mpsc::Receiver<Request>) {
@@ -352,7 +448,13 @@ impl Writer {
                 }
                 let compacted = self.compacted.load(Ordering::Acquire);
                 let auto = rev.saturating_sub(self.history);
-                let target = compact_to.unwrap_or(0).max(if auto > compacted + self.history / 10 { auto } else { 0 });
+                let target = compact_to
+                    .unwrap_or(0)
+                    .max(if auto > compacted + self.history / 10 {
+                        auto
+                    } else {
+                        0
+                    });
                 if target > compacted {
                     log.retain_in(..=target, |_, _| false)?;
                     compact_to = Some(target);
@@ -395,7 +497,11 @@ type KvTable<'t> = redb::Table<'t, &'static str, &'static [u8]>;
 
 /// Applies one op at revision `rev` to the kv table, returning the caller's result and the event
 /// (None when the op failed its precondition and changed nothing).
-fn apply(kv: &mut KvTable<'_>, op: Op, rev: u64) -> Result<(StoreResult<Option<KeyValue>>, Option<Event>), redb::Error> {
+fn apply(
+    kv: &mut KvTable<'_>,
+    op: Op,
+    rev: u64,
+) -> Result<(StoreResult<Option<KeyValue>>, Option<Event>), redb::Error> {
     let (key, current) = match &op {
         Op::Create { key, .. } | Op::Update { key, .. } | Op::Delete { key, .. } => {
             let cur = kv.get(key.as_str())?.map(|g| decode_kv(key, g.value()));
@@ -404,7 +510,11 @@ fn apply(kv: &mut KvTable<'_>, op: Op, rev: u64) -> Result<(StoreResult<Option<K
         Op::Compact { .. } => return Ok((Ok(None), None)),
     };
     let check = |expected: Option<u64>, cur: &KeyValue| match expected {
-        Some(e) if e != cur.mod_revision => Err(StoreError::Conflict { key: key.clone(), expected: e, actual: cur.mod_revision }),
+        Some(e) if e != cur.mod_revision => Err(StoreError::Conflict {
+            key: key.clone(),
+            expected: e,
+            actual: cur.mod_revision,
+        }),
         _ => Ok(()),
     };
     match op {
@@ -413,19 +523,48 @@ fn apply(kv: &mut KvTable<'_>, op: Op, rev: u64) -> Result<(StoreResult<Option<K
                 return Ok((Err(StoreError::AlreadyExists(key)), None));
             }
             kv.insert(key.as_str(), encode_kv(rev, rev, &value).as_slice())?;
-            let new = KeyValue { key, value: Arc::from(value), create_revision: rev, mod_revision: rev };
-            Ok((Ok(Some(new.clone())), Some(Event { kind: EventKind::Created, kv: new, prev: None })))
+            let new = KeyValue {
+                key,
+                value: Arc::from(value),
+                create_revision: rev,
+                mod_revision: rev,
+            };
+            Ok((
+                Ok(Some(new.clone())),
+                Some(Event {
+                    kind: EventKind::Created,
+                    kv: new,
+                    prev: None,
+                }),
+            ))
         }
-        Op::Update { value, expected, .. } => {
+        Op::Update {
+            value, expected, ..
+        } => {
             let Some(cur) = current else {
                 return Ok((Err(StoreError::NotFound(key)), None));
             };
             if let Err(e) = check(expected, &cur) {
                 return Ok((Err(e), None));
             }
-            kv.insert(key.as_str(), encode_kv(cur.create_revision, rev, &value).as_slice())?;
-            let new = KeyValue { key, value: Arc::from(value), create_revision: cur.create_revision, mod_revision: rev };
-            Ok((Ok(Some(new.clone())), Some(Event { kind: EventKind::Modified, kv: new, prev: Some(cur) })))
+            kv.insert(
+                key.as_str(),
+                encode_kv(cur.create_revision, rev, &value).as_slice(),
+            )?;
+            let new = KeyValue {
+                key,
+                value: Arc::from(value),
+                create_revision: cur.create_revision,
+                mod_revision: rev,
+            };
+            Ok((
+                Ok(Some(new.clone())),
+                Some(Event {
+                    kind: EventKind::Modified,
+                    kv: new,
+                    prev: Some(cur),
+                }),
+            ))
         }
         Op::Delete { expected, .. } => {
             let Some(cur) = current else {
@@ -435,8 +574,18 @@ fn apply(kv: &mut KvTable<'_>, op: Op, rev: u64) -> Result<(StoreResult<Option<K
                 return Ok((Err(e), None));
             }
             kv.remove(key.as_str())?;
-            let gone = KeyValue { mod_revision: rev, ..cur.clone() };
-            Ok((Ok(Some(gone.clone())), Some(Event { kind: EventKind::Deleted, kv: gone, prev: Some(cur) })))
+            let gone = KeyValue {
+                mod_revision: rev,
+                ..cur.clone()
+            };
+            Ok((
+                Ok(Some(gone.clone())),
+                Some(Event {
+                    kind: EventKind::Deleted,
+                    kv: gone,
+                    prev: Some(cur),
+                }),
+            ))
         }
         Op::Compact { .. } => Ok((Ok(None), None)),
     }
@@ -449,7 +598,13 @@ mod tests {
     #[tokio::test]
     async fn embedded_store_passes_conformance() {
         let dir = tempfile::tempdir().unwrap();
-        let store = EmbeddedStore::open(&dir.path().join("db"), Options { history_revisions: 1000 }).unwrap();
+        let store = EmbeddedStore::open(
+            &dir.path().join("db"),
+            Options {
+                history_revisions: 1000,
+            },
+        )
+        .unwrap();
         crate::conformance::run_all(&store).await;
     }
 
@@ -482,11 +637,20 @@ mod tests {
     #[tokio::test]
     async fn history_is_compacted_automatically() {
         let dir = tempfile::tempdir().unwrap();
-        let store = EmbeddedStore::open(&dir.path().join("db"), Options { history_revisions: 10 }).unwrap();
+        let store = EmbeddedStore::open(
+            &dir.path().join("db"),
+            Options {
+                history_revisions: 10,
+            },
+        )
+        .unwrap();
         for i in 0..40 {
             store.create(&format!("/k/{i}"), vec![]).await.unwrap();
         }
-        assert!(matches!(store.watch("/k/", 1).await, Err(StoreError::Compacted { .. })));
+        assert!(matches!(
+            store.watch("/k/", 1).await,
+            Err(StoreError::Compacted { .. })
+        ));
         assert!(store.watch("/k/", 35).await.is_ok());
     }
 }

@@ -55,7 +55,11 @@ pub enum StoreError {
     #[error("key {0:?} already exists")]
     AlreadyExists(String),
     #[error("key {key:?} was modified at revision {actual}, not {expected}")]
-    Conflict { key: String, expected: u64, actual: u64 },
+    Conflict {
+        key: String,
+        expected: u64,
+        actual: u64,
+    },
     #[error("revision {requested} has been compacted (oldest available {compacted})")]
     Compacted { requested: u64, compacted: u64 },
     #[error("store unavailable: {0}")]
@@ -82,20 +86,38 @@ pub trait Store: Send + Sync + 'static {
 
     /// Every key starting with `prefix` whose key is greater than `start_after` (for paging), in
     /// key order, at most `limit` items (0 = no limit), read at one consistent revision.
-    fn list<'a>(&'a self, prefix: &'a str, start_after: Option<&'a str>, limit: usize) -> BoxFuture<'a, StoreResult<ListResult>>;
+    fn list<'a>(
+        &'a self,
+        prefix: &'a str,
+        start_after: Option<&'a str>,
+        limit: usize,
+    ) -> BoxFuture<'a, StoreResult<ListResult>>;
 
     /// Creates a key; fails with AlreadyExists.
     fn create<'a>(&'a self, key: &'a str, value: Vec<u8>) -> BoxFuture<'a, StoreResult<KeyValue>>;
 
     /// Replaces a key's value. With `expected_revision`, fails with Conflict unless the key's
     /// mod_revision equals it. Fails with NotFound if the key does not exist.
-    fn update<'a>(&'a self, key: &'a str, value: Vec<u8>, expected_revision: Option<u64>) -> BoxFuture<'a, StoreResult<KeyValue>>;
+    fn update<'a>(
+        &'a self,
+        key: &'a str,
+        value: Vec<u8>,
+        expected_revision: Option<u64>,
+    ) -> BoxFuture<'a, StoreResult<KeyValue>>;
 
     /// Deletes a key, returning its last value with `mod_revision` = the delete's revision.
-    fn delete<'a>(&'a self, key: &'a str, expected_revision: Option<u64>) -> BoxFuture<'a, StoreResult<KeyValue>>;
+    fn delete<'a>(
+        &'a self,
+        key: &'a str,
+        expected_revision: Option<u64>,
+    ) -> BoxFuture<'a, StoreResult<KeyValue>>;
 
     /// Events for keys under `prefix` with revision > `after_revision`.
-    fn watch<'a>(&'a self, prefix: &'a str, after_revision: u64) -> BoxFuture<'a, StoreResult<WatchReceiver>>;
+    fn watch<'a>(
+        &'a self,
+        prefix: &'a str,
+        after_revision: u64,
+    ) -> BoxFuture<'a, StoreResult<WatchReceiver>>;
 
     /// The revision of the latest committed write.
     fn current_revision(&self) -> u64;

@@ -5,7 +5,9 @@ use anyhow::{bail, Context};
 use clap::Args;
 use peapod_apiserver::pki::{ensure_private_dir, write_file_atomic, Pki};
 use peapod_apiserver::{AppState, Registry, RegistryConfig};
-use peapod_controllers::{bootstrap, BootstrapConfig, NamespaceController, NodeConfig, NodeHeartbeat};
+use peapod_controllers::{
+    bootstrap, BootstrapConfig, NamespaceController, NodeConfig, NodeHeartbeat,
+};
 use peapod_store::{EmbeddedStore, Options};
 use std::net::{Ipv4Addr, SocketAddr};
 use std::path::PathBuf;
@@ -57,13 +59,23 @@ pub struct ServerArgs {
 
 /// Parses `a.b.c.d/n`.
 pub fn parse_cidr(s: &str, flag: &str) -> anyhow::Result<(Ipv4Addr, u8)> {
-    let (ip, len) = s.split_once('/').with_context(|| format!("--{flag} {s:?}: expected an IPv4 CIDR such as 10.96.0.0/12"))?;
-    let ip: Ipv4Addr = ip.parse().with_context(|| format!("--{flag} {s:?}: {ip:?} is not an IPv4 address"))?;
-    let len: u8 = len.parse().with_context(|| format!("--{flag} {s:?}: prefix length must be 0-32"))?;
+    let (ip, len) = s
+        .split_once('/')
+        .with_context(|| format!("--{flag} {s:?}: expected an IPv4 CIDR such as 10.96.0.0/12"))?;
+    let ip: Ipv4Addr = ip
+        .parse()
+        .with_context(|| format!("--{flag} {s:?}: {ip:?} is not an IPv4 address"))?;
+    let len: u8 = len
+        .parse()
+        .with_context(|| format!("--{flag} {s:?}: prefix length must be 0-32"))?;
     if len > 32 {
         bail!("--{flag} {s:?}: prefix length must be 0-32");
     }
-    let mask = if len == 0 { 0 } else { u32::MAX << (32 - len as u32) };
+    let mask = if len == 0 {
+        0
+    } else {
+        u32::MAX << (32 - len as u32)
+    };
     Ok((Ipv4Addr::from(u32::from(ip) & mask), len))
 }
 
@@ -71,28 +83,54 @@ pub async fn run(args: ServerArgs) -> anyhow::Result<()> {
     let service_cidr = parse_cidr(&args.service_cidr, "service-cidr")?;
     let cluster_cidr = parse_cidr(&args.cluster_cidr, "cluster-cidr")?;
     if cluster_cidr.1 > 24 {
-        bail!("--cluster-cidr {}: must be /24 or larger so the node can take a /24", args.cluster_cidr);
+        bail!(
+            "--cluster-cidr {}: must be /24 or larger so the node can take a /24",
+            args.cluster_cidr
+        );
     }
     let node_name = args.node_name.clone().unwrap_or_else(host::hostname);
     let node_ip = args.node_ip.unwrap_or_else(host::primary_ipv4);
-    ensure_private_dir(&args.data_dir).with_context(|| format!("data dir {}", args.data_dir.display()))?;
+    ensure_private_dir(&args.data_dir)
+        .with_context(|| format!("data dir {}", args.data_dir.display()))?;
 
-    let store = EmbeddedStore::open(&args.data_dir.join("store.redb"), Options { history_revisions: args.watch_history })
-        .with_context(|| format!("opening the store in {}", args.data_dir.display()))?;
-    let registry = Arc::new(Registry::new(Arc::new(store), RegistryConfig { service_cidr, node_port_range: (30000, 32767) }));
+    let store = EmbeddedStore::open(
+        &args.data_dir.join("store.redb"),
+        Options {
+            history_revisions: args.watch_history,
+        },
+    )
+    .with_context(|| format!("opening the store in {}", args.data_dir.display()))?;
+    let registry = Arc::new(Registry::new(
+        Arc::new(store),
+        RegistryConfig {
+            service_cidr,
+            node_port_range: (30000, 32767),
+        },
+    ));
 
-    let mut sans = vec!["localhost".to_string(), "127.0.0.1".to_string(), node_name.clone(), node_ip.to_string()];
+    let mut sans = vec![
+        "localhost".to_string(),
+        "127.0.0.1".to_string(),
+        node_name.clone(),
+        node_ip.to_string(),
+    ];
     let kubernetes_ip = Ipv4Addr::from(u32::from(service_cidr.0) + 1);
     sans.extend(["kubernetes", "kubernetes.default", "kubernetes.default.svc"].map(String::from));
     sans.push(format!("kubernetes.default.svc.{}", args.cluster_domain));
     sans.push(kubernetes_ip.to_string());
     let pki = Pki::load_or_create(&args.data_dir, &sans).context("creating certificates")?;
     let kubeconfig_path = args.data_dir.join("kubeconfig.yaml");
-    write_file_atomic(&kubeconfig_path, pki.kubeconfig(&format!("https://127.0.0.1:{}", args.api_port)).as_bytes(), 0o600)?;
+    write_file_atomic(
+        &kubeconfig_path,
+        pki.kubeconfig(&format!("https://127.0.0.1:{}", args.api_port))
+            .as_bytes(),
+        0o600,
+    )?;
 
-    let listener = tokio::net::TcpListener::bind(SocketAddr::from((args.bind_address, args.api_port)))
-        .await
-        .with_context(|| format!("listening on {}:{}", args.bind_address, args.api_port))?;
+    let listener =
+        tokio::net::TcpListener::bind(SocketAddr::from((args.bind_address, args.api_port)))
+            .await
+            .with_context(|| format!("listening on {}:{}", args.bind_address, args.api_port))?;
     let state = Arc::new(AppState {
         registry: registry.clone(),
         admin_token: pki.admin_token.clone(),
@@ -101,11 +139,23 @@ pub async fn run(args: ServerArgs) -> anyhow::Result<()> {
     });
     let (stop_tx, stop_rx) = tokio::sync::watch::channel(false);
     let mut tasks = tokio::task::JoinSet::new();
-    tasks.spawn(peapod_apiserver::serve(listener, pki.server_config()?, state, stop_rx.clone()));
+    tasks.spawn(peapod_apiserver::serve(
+        listener,
+        pki.server_config()?,
+        state,
+        stop_rx.clone(),
+    ));
 
-    bootstrap(&registry, &BootstrapConfig { node_ip, api_port: args.api_port, kubernetes_service_ip: kubernetes_ip })
-        .await
-        .context("creating the system namespaces and the kubernetes Service")?;
+    bootstrap(
+        &registry,
+        &BootstrapConfig {
+            node_ip,
+            api_port: args.api_port,
+            kubernetes_service_ip: kubernetes_ip,
+        },
+    )
+    .await
+    .context("creating the system namespaces and the kubernetes Service")?;
     tasks.spawn(NamespaceController::new(registry.clone()).run(stop_rx.clone()));
     let pod_cidr = format!("{}/24", cluster_cidr.0);
     let node = NodeConfig {
@@ -141,7 +191,10 @@ pub async fn run(args: ServerArgs) -> anyhow::Result<()> {
 
 async fn wait_for_signal() {
     use tokio::signal::unix::{signal, SignalKind};
-    let (Ok(mut term), Ok(mut int)) = (signal(SignalKind::terminate()), signal(SignalKind::interrupt())) else {
+    let (Ok(mut term), Ok(mut int)) = (
+        signal(SignalKind::terminate()),
+        signal(SignalKind::interrupt()),
+    ) else {
         // Without signal handlers, run until killed.
         std::future::pending::<()>().await;
         return;

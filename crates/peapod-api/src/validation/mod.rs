@@ -9,11 +9,16 @@
 
 mod config;
 mod container;
+mod env;
 mod names;
 mod objectmeta;
 mod pod;
+mod pod_update;
+mod probe;
 pub(crate) mod quantity;
+mod resources;
 mod service;
+mod volume;
 mod workloads;
 
 #[cfg(test)]
@@ -23,7 +28,7 @@ use crate::error::{FieldError, FieldErrorType};
 use serde_json::{Map, Value};
 
 pub use names::{is_dns1123_label, is_dns1123_subdomain};
-pub(crate) use pod::has_volume_source;
+pub(crate) use volume::has_volume_source;
 
 type Errs = Vec<FieldError>;
 
@@ -52,7 +57,7 @@ pub fn validate_update(resource: &str, new: &Value, old: &Value) -> Vec<FieldErr
     let mut errs = objectmeta::validate_update(new, old);
     errs.extend(objectmeta::validate(resource, new));
     errs.extend(match resource {
-        "pods" => pod::validate_pod_update(new, old),
+        "pods" => pod_update::validate_pod_update(new, old),
         "services" => service::validate_update(new, old),
         "deployments" => workloads::validate_deployment(new),
         "replicasets" => workloads::validate_replicaset(new),
@@ -78,14 +83,16 @@ pub fn validate_name(resource: &str, name: &str) -> Vec<String> {
 
 /// `prefix`: the name is a `generateName` to which a suffix will be appended.
 fn name_errors(resource: &str, name: &str, prefix: bool) -> Vec<String> {
-    // A generated name may end in '-'; upstream masks that character before checking.
+    // A generated name may end in '-'; upstream replaces the last two characters with "a".
     let masked;
-    let checked = match name.strip_suffix('-') {
-        Some(head) if prefix && name.len() > 1 => {
-            masked = format!("{}a", &head[..head.len().saturating_sub(1)]);
-            &masked
-        }
-        _ => name,
+    let checked = if prefix && name.len() > 1 && name.ends_with('-') {
+        // Byte-wise, as upstream: a multi-byte character cut in half stays invalid.
+        let mut bytes = name.as_bytes()[..name.len() - 2].to_vec();
+        bytes.push(b'a');
+        masked = String::from_utf8_lossy(&bytes).into_owned();
+        masked.as_str()
+    } else {
+        name
     };
     let errs = match resource {
         "namespaces" => is_dns1123_label(checked),

@@ -1,10 +1,10 @@
 //! Services: `ValidateService`, and on update that allocated cluster IPs do not change.
 
-use super::container::port_num_or_name;
 use super::names::{
     is_dns1123_label, is_dns1123_subdomain, is_ip, is_qualified_name, port_num_error, IP_MSG,
 };
 use super::objectmeta::validate_labels;
+use super::probe::port_num_or_name;
 use super::{
     field, go_quote, go_strs, int_field, invalid_raw, list, required, str_field, Errs, NULL,
 };
@@ -425,24 +425,39 @@ fn traffic_policies(spec: &Value, ty: &str) -> Errs {
 /// Service, and a changed `clusterIP` with untouched `clusterIPs` means the primary IP changed.
 pub(super) fn validate_update(new: &Value, old: &Value) -> Errs {
     let new = &normalized(new, old);
-    let (ns, os) = (field(new, "spec").unwrap_or(&NULL), field(old, "spec").unwrap_or(&NULL));
+    let (ns, os) = (
+        field(new, "spec").unwrap_or(&NULL),
+        field(old, "spec").unwrap_or(&NULL),
+    );
     let mut errs = Vec::new();
     let external = |s: &Value| str_field(s, "type") == "ExternalName";
     let ips = |s: &Value| -> Vec<String> {
-        list(s, "clusterIPs").iter().map(|v| v.as_str().unwrap_or_default().to_string()).collect()
+        list(s, "clusterIPs")
+            .iter()
+            .map(|v| v.as_str().unwrap_or_default().to_string())
+            .collect()
     };
     let (new_ips, old_ips) = (ips(ns), ips(os));
-    if !external(ns) && !external(os) && !(is_headless(ns) && is_headless(os)) {
+    let both_headless = is_headless(ns) && is_headless(os);
+    if !(external(ns) || external(os) || both_headless) {
         let rendered = go_strs(&new_ips.iter().map(String::as_str).collect::<Vec<_>>());
         let changed = "may not change once set";
         if new_ips.len() == old_ips.len() {
             for (i, (n, o)) in new_ips.iter().zip(&old_ips).enumerate() {
                 if n != o {
-                    errs.push(invalid_raw(format!("spec.clusterIPs[{i}]"), &rendered, changed));
+                    errs.push(invalid_raw(
+                        format!("spec.clusterIPs[{i}]"),
+                        &rendered,
+                        changed,
+                    ));
                 }
             }
         } else if new_ips.is_empty() {
-            errs.push(invalid_raw("spec.clusterIPs[0]", &rendered, "primary clusterIP can not be unset"));
+            errs.push(invalid_raw(
+                "spec.clusterIPs[0]",
+                &rendered,
+                "primary clusterIP can not be unset",
+            ));
         } else if !old_ips.is_empty() && new_ips[0] != old_ips[0] {
             errs.push(invalid_raw("spec.clusterIPs[0]", &rendered, changed));
         }
@@ -455,7 +470,9 @@ pub(super) fn validate_update(new: &Value, old: &Value) -> Errs {
 fn normalized(new: &Value, old: &Value) -> Value {
     let mut new = new.clone();
     let os = field(old, "spec").unwrap_or(&NULL);
-    let Some(ns) = new.get_mut("spec").and_then(Value::as_object_mut) else { return new };
+    let Some(ns) = new.get_mut("spec").and_then(Value::as_object_mut) else {
+        return new;
+    };
     let type_of = |v: Option<&Value>| v.and_then(Value::as_str).unwrap_or_default().to_string();
     let needs_ip = |t: &str| t != "ExternalName";
     if needs_ip(&type_of(ns.get("type"))) && needs_ip(str_field(os, "type")) {
@@ -464,7 +481,10 @@ fn normalized(new: &Value, old: &Value) -> Value {
         }
         let none = |v: Option<&Value>| v.and_then(Value::as_array).is_none_or(Vec::is_empty);
         if none(ns.get("clusterIPs")) && !none(os.get("clusterIPs")) {
-            ns.insert("clusterIPs".into(), os.get("clusterIPs").cloned().unwrap_or(Value::Null));
+            ns.insert(
+                "clusterIPs".into(),
+                os.get("clusterIPs").cloned().unwrap_or(Value::Null),
+            );
         }
     }
     let (new_ip, old_ip) = (type_of(ns.get("clusterIP")), str_field(os, "clusterIP"));

@@ -91,6 +91,13 @@ fn metadata() {
         json!({"metadata": {"name": "web-abcde", "generateName": "web-"}, "spec": {"containers": [c("a")]}}),
         &[],
     );
+    check(
+        "pods",
+        json!({"metadata": {"name": "x", "generateName": "wé-"}, "spec": {"containers": [c("a")]}}),
+        &[&format!(
+            "metadata.generateName: Invalid value: \"wé-\": {SUBDOMAIN_REGEX}"
+        )],
+    );
     check("configmaps", json!({"metadata": {"name": "c", "labels": {"app": "-x", "bad key": "ok"}}}), &[
         "metadata.labels: Invalid value: \"-x\": a valid label must be an empty string or consist of alphanumeric characters, '-', '_' or '.', and must start and end with an alphanumeric character (e.g. 'MyValue',  or 'my_value',  or '12345', regex used for validation is '(([A-Za-z0-9][-A-Za-z0-9_.]*)?[A-Za-z0-9])?')",
         "metadata.labels: Invalid value: \"bad key\": name part must consist of alphanumeric characters, '-', '_' or '.', and must start and end with an alphanumeric character (e.g. 'MyName',  or 'my.name',  or '123-abc', regex used for validation is '([A-Za-z0-9][-A-Za-z0-9_.]*)?[A-Za-z0-9]')",
@@ -398,9 +405,12 @@ fn services() {
     );
     let mut patched = defaulted("services", allocated.clone());
     patched["spec"]["clusterIP"] = json!("10.96.0.30");
-    check_update("services", allocated.clone(), patched, &[
-        "spec.clusterIPs[0]: Invalid value: []string{\"10.96.0.30\"}: may not change once set",
-    ]);
+    check_update(
+        "services",
+        allocated.clone(),
+        patched,
+        &["spec.clusterIPs[0]: Invalid value: []string{\"10.96.0.30\"}: may not change once set"],
+    );
     check_update(
         "services",
         allocated,

@@ -60,7 +60,10 @@ pub fn api_group(group: &str) -> Option<Value> {
 
 /// The APIResourceList of one group/version, with the subresources peapod serves.
 pub fn api_resource_list(group: &str, version: &str) -> Option<Value> {
-    if !GROUP_VERSIONS.iter().any(|(g, v)| *g == group && *v == version) {
+    if !GROUP_VERSIONS
+        .iter()
+        .any(|(g, v)| *g == group && *v == version)
+    {
         return None;
     }
     let mut resources = Vec::new();
@@ -90,8 +93,14 @@ pub fn api_resource_list(group: &str, version: &str) -> Option<Value> {
             resources.push(json!({"name": "namespaces/finalize", "singularName": "", "namespaced": false, "kind": "Namespace", "verbs": ["update"]}));
         }
     }
-    let gv = if group.is_empty() { version.to_string() } else { format!("{group}/{version}") };
-    Some(json!({"kind": "APIResourceList", "apiVersion": "v1", "groupVersion": gv, "resources": resources}))
+    let gv = if group.is_empty() {
+        version.to_string()
+    } else {
+        format!("{group}/{version}")
+    };
+    Some(
+        json!({"kind": "APIResourceList", "apiVersion": "v1", "groupVersion": gv, "resources": resources}),
+    )
 }
 
 #[cfg(test)]
@@ -101,10 +110,19 @@ mod tests {
     #[test]
     fn core_resources_listed_with_short_names() {
         let list = api_resource_list("", "v1").unwrap();
-        let pods = list["resources"].as_array().unwrap().iter().find(|r| r["name"] == "pods").unwrap();
+        let pods = list["resources"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|r| r["name"] == "pods")
+            .unwrap();
         assert_eq!(pods["shortNames"], json!(["po"]));
         assert!(api_resource_list("apps", "v2").is_none());
         let groups = api_group_list();
-        assert!(groups["groups"].as_array().unwrap().iter().any(|g| g["name"] == "apps"));
+        assert!(groups["groups"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|g| g["name"] == "apps"));
     }
 }

@@ -45,7 +45,12 @@ pub fn router(state: Arc<AppState>) -> Router {
 }
 
 /// Serves HTTPS on `listener` until `shutdown` flips to true.
-pub async fn serve(listener: TcpListener, tls: rustls::ServerConfig, state: Arc<AppState>, mut shutdown: shutdown_watch::Receiver<bool>) {
+pub async fn serve(
+    listener: TcpListener,
+    tls: rustls::ServerConfig,
+    state: Arc<AppState>,
+    mut shutdown: shutdown_watch::Receiver<bool>,
+) {
     let acceptor = TlsAcceptor::from(Arc::new(tls));
     let app = router(state);
     let limit = Arc::new(tokio::sync::Semaphore::new(MAX_CONNECTIONS));
@@ -92,8 +97,18 @@ pub async fn serve(listener: TcpListener, tls: rustls::ServerConfig, state: Arc<
 }
 
 fn authenticated(state: &AppState, headers: &HeaderMap) -> bool {
-    let Some(v) = headers.get(axum::http::header::AUTHORIZATION).and_then(|v| v.to_str().ok()) else { return false };
-    let Some(token) = v.strip_prefix("Bearer ").or_else(|| v.strip_prefix("bearer ")) else { return false };
+    let Some(v) = headers
+        .get(axum::http::header::AUTHORIZATION)
+        .and_then(|v| v.to_str().ok())
+    else {
+        return false;
+    };
+    let Some(token) = v
+        .strip_prefix("Bearer ")
+        .or_else(|| v.strip_prefix("bearer "))
+    else {
+        return false;
+    };
     // Constant-time comparison: no early exit on the first differing byte.
     let (a, b) = (token.trim().as_bytes(), state.admin_token.as_bytes());
     a.len() == b.len() && a.iter().zip(b).fold(0u8, |acc, (x, y)| acc | (x ^ y)) == 0
@@ -111,7 +126,9 @@ async fn dispatch(
     // Health and version are public, as in Kubernetes (system:public-info-viewer).
     match path {
         "/healthz" | "/livez" | "/readyz" => return plain(StatusCode::OK, "ok"),
-        "/version" | "/version/" => return json_response(StatusCode::OK, &discovery::version(), &[]),
+        "/version" | "/version/" => {
+            return json_response(StatusCode::OK, &discovery::version(), &[])
+        }
         _ => {}
     }
     if !authenticated(&state, &headers) {
@@ -144,9 +161,14 @@ async fn dispatch(
             name: msg,
         }),
         Err(request::ParseError::NotResource) => {
-            let e = ApiError::NotFound { group: String::new(), resource: String::new(), name: path.to_string() };
+            let e = ApiError::NotFound {
+                group: String::new(),
+                resource: String::new(),
+                name: path.to_string(),
+            };
             let mut status = e.to_status();
-            status["message"] = serde_json::json!("the server could not find the requested resource");
+            status["message"] =
+                serde_json::json!("the server could not find the requested resource");
             json_response(StatusCode::NOT_FOUND, &status, &[])
         }
     }

@@ -33,7 +33,10 @@ pub fn serve(path: &str, _q: &HashMap<String, String>) -> Response {
     match path.trim_end_matches('/') {
         "/openapi/v2" => Response::builder()
             .status(StatusCode::OK)
-            .header("content-type", "application/com.github.proto-openapi.spec.v2@v1.0+protobuf")
+            .header(
+                "content-type",
+                "application/com.github.proto-openapi.spec.v2@v1.0+protobuf",
+            )
             .body(Body::empty())
             .unwrap_or_default(),
         "/openapi/v3" => {
@@ -41,7 +44,10 @@ pub fn serve(path: &str, _q: &HashMap<String, String>) -> Response {
                 .iter()
                 .map(|(g, v)| {
                     let p = gv_path(g, v);
-                    (p.clone(), json!({"serverRelativeURL": format!("/openapi/v3/{p}?hash={HASH}")}))
+                    (
+                        p.clone(),
+                        json!({"serverRelativeURL": format!("/openapi/v3/{p}?hash={HASH}")}),
+                    )
                 })
                 .collect();
             json_response(StatusCode::OK, &json!({"paths": paths}), &[])
@@ -54,7 +60,11 @@ pub fn serve(path: &str, _q: &HashMap<String, String>) -> Response {
                     .header("content-type", "application/json")
                     .body(Body::from(bytes.clone()))
                     .unwrap_or_default(),
-                None => error_response(&ApiError::NotFound { group: String::new(), resource: String::new(), name: p.to_string() }),
+                None => error_response(&ApiError::NotFound {
+                    group: String::new(),
+                    resource: String::new(),
+                    name: p.to_string(),
+                }),
             }
         }
     }
@@ -68,7 +78,10 @@ fn documents() -> &'static HashMap<String, bytes::Bytes> {
             .iter()
             .map(|(g, v)| {
                 let doc = group_version_document(g, v);
-                (gv_path(g, v), bytes::Bytes::from(serde_json::to_vec(&doc).unwrap_or_default()))
+                (
+                    gv_path(g, v),
+                    bytes::Bytes::from(serde_json::to_vec(&doc).unwrap_or_default()),
+                )
             })
             .collect()
     })
@@ -128,35 +141,55 @@ fn group_version_document(group: &str, version: &str) -> Value {
     let mut paths = Map::new();
     let mut gvks = Vec::new();
     for r in in_group_version(group, version) {
-        let Some(schema_name) = schema_of(r, &mut gen) else { continue };
+        let Some(schema_name) = schema_of(r, &mut gen) else {
+            continue;
+        };
         let gvk = json!({"group": r.group, "version": r.version, "kind": r.kind});
         gvks.push((schema_name, gvk.clone()));
         let base = format!("/{}", gv_path(group, version));
         let (collection, item) = if r.namespaced {
-            (format!("{base}/namespaces/{{namespace}}/{}", r.plural), format!("{base}/namespaces/{{namespace}}/{}/{{name}}", r.plural))
+            (
+                format!("{base}/namespaces/{{namespace}}/{}", r.plural),
+                format!("{base}/namespaces/{{namespace}}/{}/{{name}}", r.plural),
+            )
         } else {
-            (format!("{base}/{}", r.plural), format!("{base}/{}/{{name}}", r.plural))
+            (
+                format!("{base}/{}", r.plural),
+                format!("{base}/{}/{{name}}", r.plural),
+            )
         };
-        paths.insert(collection, json!({
-            "get": operation("list", &gvk, false),
-            "post": operation("post", &gvk, true),
-            "delete": operation("deletecollection", &gvk, false),
-        }));
-        paths.insert(item.clone(), json!({
-            "get": operation("get", &gvk, false),
-            "put": operation("put", &gvk, true),
-            "patch": operation("patch", &gvk, true),
-            "delete": operation("delete", &gvk, false),
-        }));
-        if r.has_status {
-            paths.insert(format!("{item}/status"), json!({
+        paths.insert(
+            collection,
+            json!({
+                "get": operation("list", &gvk, false),
+                "post": operation("post", &gvk, true),
+                "delete": operation("deletecollection", &gvk, false),
+            }),
+        );
+        paths.insert(
+            item.clone(),
+            json!({
                 "get": operation("get", &gvk, false),
                 "put": operation("put", &gvk, true),
                 "patch": operation("patch", &gvk, true),
-            }));
+                "delete": operation("delete", &gvk, false),
+            }),
+        );
+        if r.has_status {
+            paths.insert(
+                format!("{item}/status"),
+                json!({
+                    "get": operation("get", &gvk, false),
+                    "put": operation("put", &gvk, true),
+                    "patch": operation("patch", &gvk, true),
+                }),
+            );
         }
         if r.namespaced {
-            paths.insert(format!("{base}/{}", r.plural), json!({"get": operation("list", &gvk, false)}));
+            paths.insert(
+                format!("{base}/{}", r.plural),
+                json!({"get": operation("list", &gvk, false)}),
+            );
         }
     }
     let mut schemas = gen.take_definitions(true);
@@ -185,11 +218,20 @@ mod tests {
     fn core_document_has_pod_schema_and_field_validation() {
         let doc = group_version_document("", "v1");
         let pod = &doc["components"]["schemas"]["io.k8s.api.core.v1.Pod"];
-        assert_eq!(pod["x-kubernetes-group-version-kind"], json!([{"group": "", "version": "v1", "kind": "Pod"}]));
-        assert!(doc["components"]["schemas"]["io.k8s.api.core.v1.Container"]["properties"]["image"].is_object());
+        assert_eq!(
+            pod["x-kubernetes-group-version-kind"],
+            json!([{"group": "", "version": "v1", "kind": "Pod"}])
+        );
+        assert!(
+            doc["components"]["schemas"]["io.k8s.api.core.v1.Container"]["properties"]["image"]
+                .is_object()
+        );
         let patch = &doc["paths"]["/api/v1/namespaces/{namespace}/pods/{name}"]["patch"];
         assert_eq!(patch["parameters"][0]["name"], "fieldValidation");
         let spec_ref = serde_json::to_string(&pod["properties"]["spec"]).unwrap();
-        assert!(spec_ref.contains("#/components/schemas/io.k8s.api.core.v1.PodSpec"), "{spec_ref}");
+        assert!(
+            spec_ref.contains("#/components/schemas/io.k8s.api.core.v1.PodSpec"),
+            "{spec_ref}"
+        );
     }
 }

@@ -21,7 +21,11 @@ pub enum ParseError {
 
 /// Parses `/api/v1/namespaces/ns/pods/name/status`, `/apis/apps/v1/deployments`, ...
 pub fn parse(path: &str) -> Result<RequestInfo, ParseError> {
-    let segs: Vec<&str> = path.trim_matches('/').split('/').filter(|s| !s.is_empty()).collect();
+    let segs: Vec<&str> = path
+        .trim_matches('/')
+        .split('/')
+        .filter(|s| !s.is_empty())
+        .collect();
     let (group, version, rest) = match segs.as_slice() {
         ["api", v, rest @ ..] if !rest.is_empty() => ("", *v, rest),
         ["apis", g, v, rest @ ..] if !rest.is_empty() => (*g, *v, rest),
@@ -31,10 +35,16 @@ pub fn parse(path: &str) -> Result<RequestInfo, ParseError> {
         ["watch", r @ ..] => (true, r),
         r => (false, r),
     };
-    let not_found = || ParseError::NotFound(format!("the server could not find the requested resource ({path})"));
+    let not_found = || {
+        ParseError::NotFound(format!(
+            "the server could not find the requested resource ({path})"
+        ))
+    };
     // namespaces/<ns>/<resource>... except the namespaces resource itself and its subresources.
     let (namespace, rest): (Option<String>, &[&str]) = match rest {
-        ["namespaces", ns, r, tail @ ..] if !(group.is_empty() && matches!(*r, "status" | "finalize") && tail.is_empty()) => {
+        ["namespaces", ns, r, tail @ ..]
+            if !(group.is_empty() && matches!(*r, "status" | "finalize") && tail.is_empty()) =>
+        {
             (Some(ns.to_string()), &rest[2..])
         }
         _ => (None, rest),
@@ -49,14 +59,23 @@ pub fn parse(path: &str) -> Result<RequestInfo, ParseError> {
     if namespace.is_some() && !resource.namespaced {
         return Err(not_found());
     }
-    Ok(RequestInfo { resource, namespace, name, subresource: sub, watch_path })
+    Ok(RequestInfo {
+        resource,
+        namespace,
+        name,
+        subresource: sub,
+        watch_path,
+    })
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
 
-    fn check(path: &str, want: Option<(&str, Option<&str>, Option<&str>, Option<&str>)>) {
+    /// (plural, namespace, name, subresource)
+    type Want<'a> = Option<(&'a str, Option<&'a str>, Option<&'a str>, Option<&'a str>)>;
+
+    fn check(path: &str, want: Want<'_>) {
         match (parse(path), want) {
             (Ok(ri), Some((plural, ns, name, sub))) => {
                 assert_eq!(ri.resource.plural, plural, "{path}");
@@ -72,14 +91,35 @@ mod tests {
     #[test]
     fn paths() {
         check("/api/v1/pods", Some(("pods", None, None, None)));
-        check("/api/v1/namespaces/default/pods", Some(("pods", Some("default"), None, None)));
-        check("/api/v1/namespaces/default/pods/web/status", Some(("pods", Some("default"), Some("web"), Some("status"))));
+        check(
+            "/api/v1/namespaces/default/pods",
+            Some(("pods", Some("default"), None, None)),
+        );
+        check(
+            "/api/v1/namespaces/default/pods/web/status",
+            Some(("pods", Some("default"), Some("web"), Some("status"))),
+        );
         check("/api/v1/namespaces", Some(("namespaces", None, None, None)));
-        check("/api/v1/namespaces/kube-system", Some(("namespaces", None, Some("kube-system"), None)));
-        check("/api/v1/namespaces/x/finalize", Some(("namespaces", None, Some("x"), Some("finalize"))));
-        check("/api/v1/namespaces/x/status", Some(("namespaces", None, Some("x"), Some("status"))));
-        check("/apis/apps/v1/namespaces/a/deployments/d", Some(("deployments", Some("a"), Some("d"), None)));
-        check("/api/v1/watch/namespaces/a/pods", Some(("pods", Some("a"), None, None)));
+        check(
+            "/api/v1/namespaces/kube-system",
+            Some(("namespaces", None, Some("kube-system"), None)),
+        );
+        check(
+            "/api/v1/namespaces/x/finalize",
+            Some(("namespaces", None, Some("x"), Some("finalize"))),
+        );
+        check(
+            "/api/v1/namespaces/x/status",
+            Some(("namespaces", None, Some("x"), Some("status"))),
+        );
+        check(
+            "/apis/apps/v1/namespaces/a/deployments/d",
+            Some(("deployments", Some("a"), Some("d"), None)),
+        );
+        check(
+            "/api/v1/watch/namespaces/a/pods",
+            Some(("pods", Some("a"), None, None)),
+        );
         check("/api/v1/nodes/n1", Some(("nodes", None, Some("n1"), None)));
         check("/api/v1/namespaces/a/nodes", None);
         check("/api/v1/widgets", None);

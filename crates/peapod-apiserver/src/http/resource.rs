@@ -6,7 +6,8 @@ use super::response::{error_response, json_response};
 use super::table::{to_table, IncludeObject};
 use super::{watch, AppState};
 use crate::registry::{
-    now_secs, DeleteOptions, FieldValidation, ListOptions, PatchType, Subresource, WatchOptions, WriteOptions, WriteResult,
+    now_secs, DeleteOptions, FieldValidation, ListOptions, PatchType, Subresource, WatchOptions,
+    WriteOptions, WriteResult,
 };
 use axum::body::Bytes;
 use axum::http::{HeaderMap, Method, StatusCode};
@@ -17,62 +18,109 @@ use serde_json::{json, Value};
 use std::collections::HashMap;
 
 fn header<'a>(headers: &'a HeaderMap, name: &str) -> &'a str {
-    headers.get(name).and_then(|v| v.to_str().ok()).unwrap_or_default()
+    headers
+        .get(name)
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or_default()
 }
 
 /// kubectl asks for `application/json;as=Table;v=v1;g=meta.k8s.io` when it wants printed columns.
 pub fn wants_table(headers: &HeaderMap) -> bool {
-    header(headers, "accept").split(',').any(|part| part.contains("as=Table") && part.contains("g=meta.k8s.io"))
+    header(headers, "accept")
+        .split(',')
+        .any(|part| part.contains("as=Table") && part.contains("g=meta.k8s.io"))
 }
 
 /// Decodes a request body as JSON or YAML, by Content-Type, naming the error's position.
 fn decode_body(headers: &HeaderMap, body: &Bytes) -> Result<Value, ApiError> {
     let ct = header(headers, "content-type");
     if body.is_empty() {
-        return Err(ApiError::BadRequest("the request body is empty: expected an object".into()));
+        return Err(ApiError::BadRequest(
+            "the request body is empty: expected an object".into(),
+        ));
     }
     if ct.contains("yaml") {
-        let text = std::str::from_utf8(body).map_err(|e| ApiError::BadRequest(format!("the request body is not UTF-8: {e}")))?;
-        serde_saphyr::from_str::<Value>(text).map_err(|e| ApiError::BadRequest(format!("error converting YAML to JSON: {e}")))
+        let text = std::str::from_utf8(body)
+            .map_err(|e| ApiError::BadRequest(format!("the request body is not UTF-8: {e}")))?;
+        serde_saphyr::from_str::<Value>(text)
+            .map_err(|e| ApiError::BadRequest(format!("error converting YAML to JSON: {e}")))
     } else {
-        serde_json::from_slice(body).map_err(|e| ApiError::BadRequest(format!("error decoding request body as JSON: {e}")))
+        serde_json::from_slice(body)
+            .map_err(|e| ApiError::BadRequest(format!("error decoding request body as JSON: {e}")))
     }
 }
 
 fn list_options(q: &HashMap<String, String>, plural: &str) -> Result<ListOptions, ApiError> {
-    let label_selector = LabelSelector::parse(q.get("labelSelector").map(String::as_str).unwrap_or_default())
-        .map_err(|e| ApiError::BadRequest(format!("unable to parse requirement: {e}")))?;
-    let field_selector = FieldSelector::parse(q.get("fieldSelector").map(String::as_str).unwrap_or_default(), supported_fields(plural))
-        .map_err(ApiError::BadRequest)?;
+    let label_selector = LabelSelector::parse(
+        q.get("labelSelector")
+            .map(String::as_str)
+            .unwrap_or_default(),
+    )
+    .map_err(|e| ApiError::BadRequest(format!("unable to parse requirement: {e}")))?;
+    let field_selector = FieldSelector::parse(
+        q.get("fieldSelector")
+            .map(String::as_str)
+            .unwrap_or_default(),
+        supported_fields(plural),
+    )
+    .map_err(ApiError::BadRequest)?;
     let limit = match q.get("limit").filter(|s| !s.is_empty()) {
-        Some(l) => l.parse::<usize>().map_err(|_| ApiError::BadRequest(format!("limit: invalid value {l:?}")))?,
+        Some(l) => l
+            .parse::<usize>()
+            .map_err(|_| ApiError::BadRequest(format!("limit: invalid value {l:?}")))?,
         None => 0,
     };
     let continue_token = q.get("continue").filter(|s| !s.is_empty()).cloned();
-    Ok(ListOptions { label_selector, field_selector, limit, continue_token })
+    Ok(ListOptions {
+        label_selector,
+        field_selector,
+        limit,
+        continue_token,
+    })
 }
 
 fn write_options(q: &HashMap<String, String>) -> Result<WriteOptions, ApiError> {
     let dry_run = match q.get("dryRun").map(String::as_str) {
         None | Some("") => false,
         Some("All") => true,
-        Some(other) => return Err(ApiError::BadRequest(format!("dryRun: unsupported value {other:?}, supported: \"All\""))),
+        Some(other) => {
+            return Err(ApiError::BadRequest(format!(
+                "dryRun: unsupported value {other:?}, supported: \"All\""
+            )))
+        }
     };
-    Ok(WriteOptions { dry_run, field_validation: FieldValidation::parse(q.get("fieldValidation").map(String::as_str))? })
+    Ok(WriteOptions {
+        dry_run,
+        field_validation: FieldValidation::parse(q.get("fieldValidation").map(String::as_str))?,
+    })
 }
 
-fn delete_options(q: &HashMap<String, String>, headers: &HeaderMap, body: &Bytes) -> Result<DeleteOptions, ApiError> {
+fn delete_options(
+    q: &HashMap<String, String>,
+    headers: &HeaderMap,
+    body: &Bytes,
+) -> Result<DeleteOptions, ApiError> {
     let mut o = DeleteOptions::default();
     if !body.is_empty() {
         let b = decode_body(headers, body)?;
         o.grace_period_seconds = b.get("gracePeriodSeconds").and_then(Value::as_i64);
-        o.dry_run = b.get("dryRun").and_then(Value::as_array).is_some_and(|a| a.iter().any(|v| v == "All"));
-        o.precondition_rv = b.pointer("/preconditions/resourceVersion").and_then(Value::as_str).map(String::from);
-        o.precondition_uid = b.pointer("/preconditions/uid").and_then(Value::as_str).map(String::from);
+        o.dry_run = b
+            .get("dryRun")
+            .and_then(Value::as_array)
+            .is_some_and(|a| a.iter().any(|v| v == "All"));
+        o.precondition_rv = b
+            .pointer("/preconditions/resourceVersion")
+            .and_then(Value::as_str)
+            .map(String::from);
+        o.precondition_uid = b
+            .pointer("/preconditions/uid")
+            .and_then(Value::as_str)
+            .map(String::from);
     }
     if let Some(g) = q.get("gracePeriodSeconds") {
-        o.grace_period_seconds =
-            Some(g.parse().map_err(|_| ApiError::BadRequest(format!("gracePeriodSeconds: invalid value {g:?}")))?);
+        o.grace_period_seconds = Some(g.parse().map_err(|_| {
+            ApiError::BadRequest(format!("gracePeriodSeconds: invalid value {g:?}"))
+        })?);
     }
     if q.get("dryRun").is_some_and(|v| v == "All") {
         o.dry_run = true;
@@ -94,33 +142,72 @@ fn patch_type(headers: &HeaderMap) -> Result<PatchType, ApiError> {
 }
 
 /// Renders one object, as a one-row Table when asked.
-fn object_response(info: &RequestInfo, headers: &HeaderMap, q: &HashMap<String, String>, code: StatusCode, obj: &Value, warnings: &[String]) -> Response {
+fn object_response(
+    info: &RequestInfo,
+    headers: &HeaderMap,
+    q: &HashMap<String, String>,
+    code: StatusCode,
+    obj: &Value,
+    warnings: &[String],
+) -> Response {
     if wants_table(headers) {
-        let rv = peapod_api::meta::resource_version(obj).unwrap_or_default().to_string();
-        let t = to_table(info.resource, std::slice::from_ref(obj), IncludeObject::parse(q.get("includeObject").map(String::as_str)), &rv, None, now_secs());
+        let rv = peapod_api::meta::resource_version(obj)
+            .unwrap_or_default()
+            .to_string();
+        let t = to_table(
+            info.resource,
+            std::slice::from_ref(obj),
+            IncludeObject::parse(q.get("includeObject").map(String::as_str)),
+            &rv,
+            None,
+            now_secs(),
+        );
         return json_response(code, &t, warnings);
     }
     json_response(code, obj, warnings)
 }
 
-fn write_response(info: &RequestInfo, headers: &HeaderMap, q: &HashMap<String, String>, res: Result<WriteResult, ApiError>) -> Response {
+fn write_response(
+    info: &RequestInfo,
+    headers: &HeaderMap,
+    q: &HashMap<String, String>,
+    res: Result<WriteResult, ApiError>,
+) -> Response {
     match res {
         Ok(r) => {
-            let code = if r.created { StatusCode::CREATED } else { StatusCode::OK };
+            let code = if r.created {
+                StatusCode::CREATED
+            } else {
+                StatusCode::OK
+            };
             object_response(info, headers, q, code, &r.object, &r.warnings)
         }
         Err(e) => error_response(&e),
     }
 }
 
-pub async fn handle(state: &AppState, method: Method, info: RequestInfo, headers: &HeaderMap, q: &HashMap<String, String>, body: Bytes) -> Response {
+pub async fn handle(
+    state: &AppState,
+    method: Method,
+    info: RequestInfo,
+    headers: &HeaderMap,
+    q: &HashMap<String, String>,
+    body: Bytes,
+) -> Response {
     match serve(state, method, &info, headers, q, body).await {
         Ok(resp) => resp,
         Err(e) => error_response(&e),
     }
 }
 
-async fn serve(state: &AppState, method: Method, info: &RequestInfo, headers: &HeaderMap, q: &HashMap<String, String>, body: Bytes) -> Result<Response, ApiError> {
+async fn serve(
+    state: &AppState,
+    method: Method,
+    info: &RequestInfo,
+    headers: &HeaderMap,
+    q: &HashMap<String, String>,
+    body: Bytes,
+) -> Result<Response, ApiError> {
     let reg = &state.registry;
     let r = info.resource;
     let ns = info.namespace.as_deref();
@@ -129,10 +216,24 @@ async fn serve(state: &AppState, method: Method, info: &RequestInfo, headers: &H
         Some("status") if r.has_status => Subresource::Status,
         Some("log") if r.plural == "pods" && method == Method::GET => {
             let name = info.name.as_deref().unwrap_or_default();
-            return Err(crate::logs::unavailable_reason(&reg.get(r, ns, name).await?, q.get("container").map(String::as_str)));
+            return Err(crate::logs::unavailable_reason(
+                &reg.get(r, ns, name).await?,
+                q.get("container").map(String::as_str),
+            ));
+        }
+        Some("binding") if r.plural == "pods" && method == Method::POST => {
+            let name = info.name.as_deref().unwrap_or_default();
+            let binding = decode_body(headers, &body)?;
+            reg.bind_pod(r, ns, name, &binding).await?;
+            let status = json!({"kind": "Status", "apiVersion": "v1", "metadata": {}, "status": "Success", "code": 201});
+            return Ok(json_response(StatusCode::CREATED, &status, &[]));
         }
         Some(other) => {
-            return Err(ApiError::NotFound { group: r.group.into(), resource: format!("{}/{other}", r.plural), name: info.name.clone().unwrap_or_default() })
+            return Err(ApiError::NotFound {
+                group: r.group.into(),
+                resource: format!("{}/{other}", r.plural),
+                name: info.name.clone().unwrap_or_default(),
+            })
         }
     };
     let is_watch = info.watch_path || q.get("watch").is_some_and(|w| w == "true" || w == "1");
@@ -151,7 +252,9 @@ async fn serve(state: &AppState, method: Method, info: &RequestInfo, headers: &H
         (Method::GET, Some(name)) if is_watch => {
             // A watch of one object is a watch with a name field selector.
             let lo = list_options(q, r.plural)?;
-            let fs = FieldSelector::parse(&format!("metadata.name={name}"), supported_fields(r.plural)).map_err(ApiError::BadRequest)?;
+            let fs =
+                FieldSelector::parse(&format!("metadata.name={name}"), supported_fields(r.plural))
+                    .map_err(ApiError::BadRequest)?;
             let opts = WatchOptions {
                 label_selector: lo.label_selector,
                 field_selector: fs,
@@ -165,7 +268,14 @@ async fn serve(state: &AppState, method: Method, info: &RequestInfo, headers: &H
             let lo = list_options(q, r.plural)?;
             let res = reg.list(r, ns, &lo).await?;
             if wants_table(headers) {
-                let t = to_table(r, &res.items, IncludeObject::parse(q.get("includeObject").map(String::as_str)), &res.resource_version, res.continue_token.as_deref(), now_secs());
+                let t = to_table(
+                    r,
+                    &res.items,
+                    IncludeObject::parse(q.get("includeObject").map(String::as_str)),
+                    &res.resource_version,
+                    res.continue_token.as_deref(),
+                    now_secs(),
+                );
                 return Ok(json_response(StatusCode::OK, &t, &[]));
             }
             let mut md = json!({"resourceVersion": res.resource_version});
@@ -181,7 +291,10 @@ async fn serve(state: &AppState, method: Method, info: &RequestInfo, headers: &H
         }
         (Method::POST, None) => {
             if r.namespaced && ns.is_none() {
-                return Err(ApiError::MethodNotSupported { resource: r.plural.into(), verb: "create".into() });
+                return Err(ApiError::MethodNotSupported {
+                    resource: r.plural.into(),
+                    verb: "create".into(),
+                });
             }
             let obj = decode_body(headers, &body)?;
             let res = reg.create(r, ns, obj, &write_options(q)?).await;
@@ -195,7 +308,9 @@ async fn serve(state: &AppState, method: Method, info: &RequestInfo, headers: &H
         (Method::PATCH, Some(name)) => {
             let pt = patch_type(headers)?;
             let patch = decode_body(headers, &body)?;
-            let res = reg.patch(r, ns, name, pt, &patch, sub, &write_options(q)?).await;
+            let res = reg
+                .patch(r, ns, name, pt, &patch, sub, &write_options(q)?)
+                .await;
             Ok(write_response(info, headers, q, res))
         }
         (Method::DELETE, Some(name)) if sub == Subresource::Main => {
@@ -210,6 +325,9 @@ async fn serve(state: &AppState, method: Method, info: &RequestInfo, headers: &H
             let list = json!({"kind": r.list_kind(), "apiVersion": r.api_version(), "metadata": {}, "items": items});
             Ok(json_response(StatusCode::OK, &list, &[]))
         }
-        (m, _) => Err(ApiError::MethodNotSupported { resource: r.plural.into(), verb: m.as_str().to_lowercase() }),
+        (m, _) => Err(ApiError::MethodNotSupported {
+            resource: r.plural.into(),
+            verb: m.as_str().to_lowercase(),
+        }),
     }
 }

@@ -9,7 +9,9 @@ use serde_json::Value;
 /// A JSON response with `Warning: 299 - "..."` headers, as the API server sends them.
 pub fn json_response(code: StatusCode, body: &Value, warnings: &[String]) -> Response {
     let bytes = serde_json::to_vec(body).unwrap_or_default();
-    let mut b = Response::builder().status(code).header("content-type", "application/json");
+    let mut b = Response::builder()
+        .status(code)
+        .header("content-type", "application/json");
     for w in warnings {
         let escaped = w.replace('\\', "\\\\").replace('"', "\\\"");
         b = b.header("warning", format!("299 - \"{escaped}\""));

@@ -42,7 +42,14 @@ fn row(r: &ResourceInfo, obj: &Value, include: IncludeObject, now: i64) -> Value
 }
 
 /// A Table of `items`; `headers` false leaves out column definitions (`?noHeaders` style).
-pub fn to_table(r: &ResourceInfo, items: &[Value], include: IncludeObject, rv: &str, cont: Option<&str>, now: i64) -> Value {
+pub fn to_table(
+    r: &ResourceInfo,
+    items: &[Value],
+    include: IncludeObject,
+    rv: &str,
+    cont: Option<&str>,
+    now: i64,
+) -> Value {
     let rows: Vec<Value> = items.iter().map(|o| row(r, o, include, now)).collect();
     let mut md = json!({"resourceVersion": rv});
     if let Some(c) = cont {

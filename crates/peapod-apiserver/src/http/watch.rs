@@ -20,7 +20,13 @@ fn default_timeout() -> Duration {
     Duration::from_secs(1800 + (rand::random::<u64>() % 1800))
 }
 
-pub fn stream_response(state: &AppState, r: &'static ResourceInfo, mut events: WatchStream, headers: &HeaderMap, q: &HashMap<String, String>) -> Response {
+pub fn stream_response(
+    state: &AppState,
+    r: &'static ResourceInfo,
+    mut events: WatchStream,
+    headers: &HeaderMap,
+    q: &HashMap<String, String>,
+) -> Response {
     let table = wants_table(headers);
     let include = IncludeObject::parse(q.get("includeObject").map(String::as_str));
     let bookmarks = q.get("allowWatchBookmarks").is_some_and(|v| v == "true");
@@ -58,12 +64,22 @@ pub fn stream_response(state: &AppState, r: &'static ResourceInfo, mut events: W
                 WatchEvent::Error(e) => ("ERROR", e.to_status(), true),
             };
             let object = if table && kind != "ERROR" && kind != "BOOKMARK" {
-                let rv = peapod_api::meta::resource_version(&object).unwrap_or_default().to_string();
-                to_table(r, std::slice::from_ref(&object), include, &rv, None, now_secs())
+                let rv = peapod_api::meta::resource_version(&object)
+                    .unwrap_or_default()
+                    .to_string();
+                to_table(
+                    r,
+                    std::slice::from_ref(&object),
+                    include,
+                    &rv,
+                    None,
+                    now_secs(),
+                )
             } else {
                 object
             };
-            let mut line = serde_json::to_vec(&json!({"type": kind, "object": object})).unwrap_or_default();
+            let mut line =
+                serde_json::to_vec(&json!({"type": kind, "object": object})).unwrap_or_default();
             line.push(b'\n');
             if tx.send(Ok(Bytes::from(line))).await.is_err() || last {
                 return;
@@ -80,7 +96,8 @@ pub fn stream_response(state: &AppState, r: &'static ResourceInfo, mut events: W
 }
 
 /// Adapts an mpsc receiver to a Stream without pulling in tokio-stream.
-fn tokio_stream_from(mut rx: tokio::sync::mpsc::Receiver<Result<Bytes, std::io::Error>>) -> impl futures::Stream<Item = Result<Bytes, std::io::Error>> {
+fn tokio_stream_from(
+    mut rx: tokio::sync::mpsc::Receiver<Result<Bytes, std::io::Error>>,
+) -> impl futures::Stream<Item = Result<Bytes, std::io::Error>> {
     futures::stream::poll_fn(move |cx| rx.poll_recv(cx))
 }
-

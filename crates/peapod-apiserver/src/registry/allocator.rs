@@ -7,26 +7,51 @@ use std::collections::HashSet;
 use std::net::Ipv4Addr;
 
 fn in_cidr(ip: Ipv4Addr, (net, prefix): (Ipv4Addr, u8)) -> bool {
-    let mask = if prefix == 0 { 0 } else { u32::MAX << (32 - prefix as u32) };
+    let mask = if prefix == 0 {
+        0
+    } else {
+        u32::MAX << (32 - prefix as u32)
+    };
     (u32::from(ip) & mask) == (u32::from(net) & mask)
 }
 
 fn invalid(name: &str, errors: Vec<FieldError>) -> ApiError {
-    ApiError::Invalid { group: String::new(), kind: "Service".into(), name: name.into(), errors }
+    ApiError::Invalid {
+        group: String::new(),
+        kind: "Service".into(),
+        name: name.into(),
+        errors,
+    }
 }
 
 impl Registry {
     /// Fills spec.clusterIP(s) and node ports of a new Service, checking requested ones.
-    pub(super) async fn allocate_service(&self, svc: &mut Value, existing: &[Value]) -> Result<(), ApiError> {
+    pub(super) async fn allocate_service(
+        &self,
+        svc: &mut Value,
+        existing: &[Value],
+    ) -> Result<(), ApiError> {
         let cfg: &RegistryConfig = &self.config;
         let name = peapod_api::meta::name(svc).to_string();
         let used_ips: HashSet<String> = existing
             .iter()
-            .filter_map(|s| s.pointer("/spec/clusterIP").and_then(Value::as_str).map(String::from))
+            .filter_map(|s| {
+                s.pointer("/spec/clusterIP")
+                    .and_then(Value::as_str)
+                    .map(String::from)
+            })
             .collect();
-        let svc_type = svc.pointer("/spec/type").and_then(Value::as_str).unwrap_or("ClusterIP").to_string();
+        let svc_type = svc
+            .pointer("/spec/type")
+            .and_then(Value::as_str)
+            .unwrap_or("ClusterIP")
+            .to_string();
         if svc_type != "ExternalName" {
-            let requested = svc.pointer("/spec/clusterIP").and_then(Value::as_str).unwrap_or_default().to_string();
+            let requested = svc
+                .pointer("/spec/clusterIP")
+                .and_then(Value::as_str)
+                .unwrap_or_default()
+                .to_string();
             let ip = if requested == "None" {
                 requested
             } else if requested.is_empty() {
@@ -35,7 +60,14 @@ impl Registry {
                 })?
             } else {
                 let parsed: Ipv4Addr = requested.parse().map_err(|_| {
-                    invalid(&name, vec![FieldError::invalid("spec.clusterIPs[0]", requested.clone(), "must be a valid IP address, (e.g. 10.9.8.7 or 2001:db8::ffff)")])
+                    invalid(
+                        &name,
+                        vec![FieldError::invalid(
+                            "spec.clusterIPs[0]",
+                            requested.clone(),
+                            "must be a valid IP address, (e.g. 10.9.8.7 or 2001:db8::ffff)",
+                        )],
+                    )
                 })?;
                 if !in_cidr(parsed, cfg.service_cidr) {
                     let (n, p) = cfg.service_cidr;
@@ -54,7 +86,12 @@ impl Registry {
         if svc_type == "NodePort" || svc_type == "LoadBalancer" {
             let mut used_ports: HashSet<i64> = existing
                 .iter()
-                .flat_map(|s| s.pointer("/spec/ports").and_then(Value::as_array).cloned().unwrap_or_default())
+                .flat_map(|s| {
+                    s.pointer("/spec/ports")
+                        .and_then(Value::as_array)
+                        .cloned()
+                        .unwrap_or_default()
+                })
                 .filter_map(|p| p.get("nodePort").and_then(Value::as_i64))
                 .collect();
             let (lo, hi) = cfg.node_port_range;
@@ -63,7 +100,14 @@ impl Registry {
                     match port.get("nodePort").and_then(Value::as_i64) {
                         Some(np) => {
                             if used_ports.contains(&np) {
-                                return Err(invalid(&name, vec![FieldError::invalid(format!("spec.ports[{i}].nodePort"), np, format!("provided port is already allocated"))]));
+                                return Err(invalid(
+                                    &name,
+                                    vec![FieldError::invalid(
+                                        format!("spec.ports[{i}].nodePort"),
+                                        np,
+                                        "provided port is already allocated".to_string(),
+                                    )],
+                                ));
                             }
                             if np < lo as i64 || np > hi as i64 {
                                 return Err(invalid(&name, vec![FieldError::invalid(format!("spec.ports[{i}].nodePort"), np, format!("provided port is not in the valid range. The range of valid ports is {lo}-{hi}"))]));
@@ -71,9 +115,13 @@ impl Registry {
                             used_ports.insert(np);
                         }
                         None => {
-                            let free = (lo as i64..=hi as i64).find(|p| !used_ports.contains(p)).ok_or_else(|| {
-                                ApiError::Internal("failed to allocate a nodePort: range is full".into())
-                            })?;
+                            let free = (lo as i64..=hi as i64)
+                                .find(|p| !used_ports.contains(p))
+                                .ok_or_else(|| {
+                                    ApiError::Internal(
+                                        "failed to allocate a nodePort: range is full".into(),
+                                    )
+                                })?;
                             used_ports.insert(free);
                             if let Some(m) = port.as_object_mut() {
                                 m.insert("nodePort".into(), json!(free));
@@ -88,7 +136,12 @@ impl Registry {
 
     fn next_free_ip(&self, used: &HashSet<String>) -> Option<String> {
         let (net, prefix) = self.config.service_cidr;
-        let base = u32::from(net) & if prefix == 0 { 0 } else { u32::MAX << (32 - prefix as u32) };
+        let base = u32::from(net)
+            & if prefix == 0 {
+                0
+            } else {
+                u32::MAX << (32 - prefix as u32)
+            };
         let size = 1u64 << (32 - prefix as u32);
         // .0 is the network and .1 belongs to the `kubernetes` Service; start at .2 but let .1
         // be handed out if someone asks by leaving it to explicit requests.
@@ -104,8 +157,17 @@ mod tests {
 
     #[test]
     fn cidr_membership() {
-        assert!(in_cidr(Ipv4Addr::new(10, 96, 0, 10), (Ipv4Addr::new(10, 96, 0, 0), 12)));
-        assert!(in_cidr(Ipv4Addr::new(10, 111, 255, 1), (Ipv4Addr::new(10, 96, 0, 0), 12)));
-        assert!(!in_cidr(Ipv4Addr::new(10, 112, 0, 1), (Ipv4Addr::new(10, 96, 0, 0), 12)));
+        assert!(in_cidr(
+            Ipv4Addr::new(10, 96, 0, 10),
+            (Ipv4Addr::new(10, 96, 0, 0), 12)
+        ));
+        assert!(in_cidr(
+            Ipv4Addr::new(10, 111, 255, 1),
+            (Ipv4Addr::new(10, 96, 0, 0), 12)
+        ));
+        assert!(!in_cidr(
+            Ipv4Addr::new(10, 112, 0, 1),
+            (Ipv4Addr::new(10, 96, 0, 0), 12)
+        ));
     }
 }

@@ -10,7 +10,9 @@ mod write;
 
 pub use read::{ListOptions, ListResult};
 pub use watch::{WatchEvent, WatchOptions, WatchStream};
-pub use write::{DeleteOptions, FieldValidation, PatchType, Subresource, WriteOptions, WriteResult};
+pub use write::{
+    DeleteOptions, FieldValidation, PatchType, Subresource, WriteOptions, WriteResult,
+};
 
 use peapod_api::error::ApiError;
 use peapod_api::resources::ResourceInfo;
@@ -29,7 +31,10 @@ pub struct RegistryConfig {
 
 impl Default for RegistryConfig {
     fn default() -> Self {
-        RegistryConfig { service_cidr: (Ipv4Addr::new(10, 96, 0, 0), 12), node_port_range: (30000, 32767) }
+        RegistryConfig {
+            service_cidr: (Ipv4Addr::new(10, 96, 0, 0), 12),
+            node_port_range: (30000, 32767),
+        }
     }
 }
 
@@ -42,11 +47,18 @@ pub struct Registry {
 
 /// Current wall-clock time in unix seconds.
 pub fn now_secs() -> i64 {
-    std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map(|d| d.as_secs() as i64).unwrap_or(0)
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map(|d| d.as_secs() as i64)
+        .unwrap_or(0)
 }
 
 pub(crate) fn not_found(r: &ResourceInfo, name: &str) -> ApiError {
-    ApiError::NotFound { group: r.group.to_string(), resource: r.plural.to_string(), name: name.to_string() }
+    ApiError::NotFound {
+        group: r.group.to_string(),
+        resource: r.plural.to_string(),
+        name: name.to_string(),
+    }
 }
 
 pub(crate) fn store_error(r: &ResourceInfo, name: &str, e: StoreError) -> ApiError {
@@ -70,8 +82,8 @@ pub(crate) fn store_error(r: &ResourceInfo, name: &str, e: StoreError) -> ApiErr
 
 /// Decodes a stored object and stamps its resourceVersion (the store's mod revision).
 pub(crate) fn decode(kv: &KeyValue) -> Result<Value, ApiError> {
-    let mut obj: Value =
-        serde_json::from_slice(&kv.value).map_err(|e| ApiError::Internal(format!("corrupt object at {}: {e}", kv.key)))?;
+    let mut obj: Value = serde_json::from_slice(&kv.value)
+        .map_err(|e| ApiError::Internal(format!("corrupt object at {}: {e}", kv.key)))?;
     peapod_api::meta::set_str(&mut obj, "resourceVersion", &kv.mod_revision.to_string());
     Ok(obj)
 }
@@ -87,7 +99,11 @@ pub(crate) fn encode(obj: &Value) -> Result<Vec<u8>, ApiError> {
 
 impl Registry {
     pub fn new(store: Arc<dyn Store>, config: RegistryConfig) -> Self {
-        Registry { store, config, alloc_lock: Mutex::new(()) }
+        Registry {
+            store,
+            config,
+            alloc_lock: Mutex::new(()),
+        }
     }
 
     pub fn store(&self) -> &Arc<dyn Store> {

@@ -24,26 +24,47 @@ pub struct ListResult {
 }
 
 fn encode_continue(rv: u64, key: &str) -> String {
-    base64::engine::general_purpose::STANDARD.encode(json!({"v": "meta.k8s.io/v1", "rv": rv, "start": key}).to_string())
+    base64::engine::general_purpose::STANDARD
+        .encode(json!({"v": "meta.k8s.io/v1", "rv": rv, "start": key}).to_string())
 }
 
 fn decode_continue(token: &str) -> Result<String, ApiError> {
     let bad = || ApiError::BadRequest(format!("continue key is not valid: {token:?}"));
-    let raw = base64::engine::general_purpose::STANDARD.decode(token).map_err(|_| bad())?;
+    let raw = base64::engine::general_purpose::STANDARD
+        .decode(token)
+        .map_err(|_| bad())?;
     let v: Value = serde_json::from_slice(&raw).map_err(|_| bad())?;
-    v.get("start").and_then(Value::as_str).map(String::from).ok_or_else(bad)
+    v.get("start")
+        .and_then(Value::as_str)
+        .map(String::from)
+        .ok_or_else(bad)
 }
 
 impl Registry {
-    pub async fn get(&self, r: &ResourceInfo, ns: Option<&str>, name: &str) -> Result<Value, ApiError> {
+    pub async fn get(
+        &self,
+        r: &ResourceInfo,
+        ns: Option<&str>,
+        name: &str,
+    ) -> Result<Value, ApiError> {
         let key = r.key(ns, name);
-        match self.store.get(&key).await.map_err(|e| store_error(r, name, e))? {
+        match self
+            .store
+            .get(&key)
+            .await
+            .map_err(|e| store_error(r, name, e))?
+        {
             Some(kv) => decode(&kv),
             None => Err(not_found(r, name)),
         }
     }
 
-    pub async fn list(&self, r: &ResourceInfo, ns: Option<&str>, opts: &ListOptions) -> Result<ListResult, ApiError> {
+    pub async fn list(
+        &self,
+        r: &ResourceInfo,
+        ns: Option<&str>,
+        opts: &ListOptions,
+    ) -> Result<ListResult, ApiError> {
         let prefix = match opts.field_selector.required_name() {
             // An exact name narrows the scan to one key (a prefix that is the whole key).
             Some(name) if ns.is_some() || !r.namespaced => r.key(ns, name),
@@ -58,8 +79,16 @@ impl Registry {
         let mut continue_token = None;
         // Page through the store until `limit` matching objects are found.
         loop {
-            let batch = if opts.limit == 0 { 0 } else { (opts.limit - items.len()).max(64) };
-            let res = self.store.list(&prefix, start_after.as_deref(), batch).await.map_err(|e| store_error(r, "", e))?;
+            let batch = if opts.limit == 0 {
+                0
+            } else {
+                (opts.limit - items.len()).max(64)
+            };
+            let res = self
+                .store
+                .list(&prefix, start_after.as_deref(), batch)
+                .await
+                .map_err(|e| store_error(r, "", e))?;
             if revision == 0 {
                 revision = res.revision;
             }
@@ -74,18 +103,27 @@ impl Registry {
                     items.push(obj);
                 }
                 if opts.limit > 0 && items.len() >= opts.limit {
-                    let more = kv.key != res.items.last().map(|k| k.key.clone()).unwrap_or_default() || !exhausted;
+                    let more = kv.key
+                        != res.items.last().map(|k| k.key.clone()).unwrap_or_default()
+                        || !exhausted;
                     if more {
                         continue_token = Some(encode_continue(revision, &kv.key));
                     }
                     break;
                 }
             }
-            if continue_token.is_some() || exhausted || (opts.limit > 0 && items.len() >= opts.limit) {
+            if continue_token.is_some()
+                || exhausted
+                || (opts.limit > 0 && items.len() >= opts.limit)
+            {
                 break;
             }
             start_after = res.items.last().map(|k| k.key.clone());
         }
-        Ok(ListResult { items, resource_version: revision.to_string(), continue_token })
+        Ok(ListResult {
+            items,
+            resource_version: revision.to_string(),
+            continue_token,
+        })
     }
 }

@@ -33,13 +33,23 @@ pub struct WatchOptions {
 pub type WatchStream = mpsc::Receiver<WatchEvent>;
 
 impl Registry {
-    pub async fn watch(&self, r: &'static ResourceInfo, ns: Option<&str>, opts: WatchOptions) -> Result<WatchStream, ApiError> {
-        let rv = opts.resource_version.clone().filter(|v| !v.is_empty() && v != "0");
+    pub async fn watch(
+        &self,
+        r: &'static ResourceInfo,
+        ns: Option<&str>,
+        opts: WatchOptions,
+    ) -> Result<WatchStream, ApiError> {
+        let rv = opts
+            .resource_version
+            .clone()
+            .filter(|v| !v.is_empty() && v != "0");
         let mut initial = Vec::new();
         let from = match &rv {
-            Some(v) if !opts.send_initial_events => v
-                .parse::<u64>()
-                .map_err(|_| ApiError::BadRequest(format!("invalid resourceVersion {v:?}: must be an unsigned integer")))?,
+            Some(v) if !opts.send_initial_events => v.parse::<u64>().map_err(|_| {
+                ApiError::BadRequest(format!(
+                    "invalid resourceVersion {v:?}: must be an unsigned integer"
+                ))
+            })?,
             _ => {
                 let list = ListOptions {
                     label_selector: opts.label_selector.clone(),
@@ -53,7 +63,11 @@ impl Registry {
             }
         };
         let prefix = r.namespace_prefix(ns);
-        let mut events = self.store.watch(&prefix, from).await.map_err(|e| store_error(r, "", e))?;
+        let mut events = self
+            .store
+            .watch(&prefix, from)
+            .await
+            .map_err(|e| store_error(r, "", e))?;
         let (tx, rx) = mpsc::channel(256);
         let bookmark_after_initial = opts.send_initial_events;
         tokio::spawn(async move {
@@ -67,7 +81,8 @@ impl Registry {
             }
             let matches = |kv: &KeyValue| -> Option<Value> {
                 let obj = decode(kv).ok()?;
-                (opts.label_selector.matches_object(&obj) && opts.field_selector.matches(&obj)).then_some(obj)
+                (opts.label_selector.matches_object(&obj) && opts.field_selector.matches(&obj))
+                    .then_some(obj)
             };
             loop {
                 let ev = tokio::select! {
@@ -89,13 +104,19 @@ impl Registry {
                             (EventKind::Created, Some(obj), _) => Some(WatchEvent::Added(obj)),
                             (EventKind::Created, None, _) => None,
                             // Moved into the selection.
-                            (EventKind::Modified, Some(obj), Some(false)) => Some(WatchEvent::Added(obj)),
+                            (EventKind::Modified, Some(obj), Some(false)) => {
+                                Some(WatchEvent::Added(obj))
+                            }
                             (EventKind::Modified, Some(obj), _) => Some(WatchEvent::Modified(obj)),
                             // Moved out of the selection: the watcher sees it go.
                             (EventKind::Modified, None, Some(true)) => {
                                 let mut last = decode(&ev.kv).ok();
                                 if let Some(o) = last.as_mut() {
-                                    peapod_api::meta::set_str(o, "resourceVersion", &ev.kv.mod_revision.to_string());
+                                    peapod_api::meta::set_str(
+                                        o,
+                                        "resourceVersion",
+                                        &ev.kv.mod_revision.to_string(),
+                                    );
                                 }
                                 last.map(WatchEvent::Deleted)
                             }

@@ -73,19 +73,37 @@ fn bad_request(m: impl Into<String>) -> ApiError {
 }
 
 fn invalid(r: &ResourceInfo, name: &str, errors: Vec<FieldError>) -> ApiError {
-    ApiError::Invalid { group: r.group.to_string(), kind: r.kind.to_string(), name: name.to_string(), errors }
+    ApiError::Invalid {
+        group: r.group.to_string(),
+        kind: r.kind.to_string(),
+        name: name.to_string(),
+        errors,
+    }
 }
 
 fn parse_rv(rv: &str) -> Result<u64, ApiError> {
-    rv.parse::<u64>().map_err(|_| bad_request(format!("invalid resourceVersion {rv:?}: must be an unsigned integer")))
+    rv.parse::<u64>().map_err(|_| {
+        bad_request(format!(
+            "invalid resourceVersion {rv:?}: must be an unsigned integer"
+        ))
+    })
 }
 
 impl Registry {
     /// Checks apiVersion/kind and namespace of a request body against the URL, decodes it
     /// through the Kubernetes type and applies the field-validation directive.
-    fn admit_body(&self, r: &ResourceInfo, ns: Option<&str>, mut body: Value, opts: &WriteOptions) -> Result<(Value, Vec<String>), ApiError> {
+    fn admit_body(
+        &self,
+        r: &ResourceInfo,
+        ns: Option<&str>,
+        mut body: Value,
+        opts: &WriteOptions,
+    ) -> Result<(Value, Vec<String>), ApiError> {
         let Some(map) = body.as_object_mut() else {
-            return Err(bad_request(format!("the body of the request was not a JSON object: expected a {}", r.kind)));
+            return Err(bad_request(format!(
+                "the body of the request was not a JSON object: expected a {}",
+                r.kind
+            )));
         };
         let want_av = r.api_version();
         match map.get("apiVersion").and_then(Value::as_str) {
@@ -100,7 +118,10 @@ impl Registry {
         }
         match map.get("kind").and_then(Value::as_str) {
             Some(k) if k != r.kind => {
-                return Err(bad_request(format!("the kind in the data ({k}) does not match the expected kind ({})", r.kind)))
+                return Err(bad_request(format!(
+                    "the kind in the data ({k}) does not match the expected kind ({})",
+                    r.kind
+                )))
             }
             _ => {
                 map.insert("kind".into(), json!(r.kind));
@@ -120,9 +141,17 @@ impl Registry {
         } else if let Some(md) = meta::metadata_mut(&mut body) {
             md.remove("namespace");
         }
-        let decoded = strict::decode(r.group, r.kind, &body)
-            .map_err(|e| bad_request(format!("{} in version \"{}\" cannot be handled as a {}: {e}", r.kind, r.version, r.kind)))?;
-        let warnings: Vec<String> = decoded.unknown_fields.iter().map(|f| format!("unknown field \"{f}\"")).collect();
+        let decoded = strict::decode(r.group, r.kind, &body).map_err(|e| {
+            bad_request(format!(
+                "{} in version \"{}\" cannot be handled as a {}: {e}",
+                r.kind, r.version, r.kind
+            ))
+        })?;
+        let warnings: Vec<String> = decoded
+            .unknown_fields
+            .iter()
+            .map(|f| format!("unknown field \"{f}\""))
+            .collect();
         match opts.field_validation {
             FieldValidation::Strict if !warnings.is_empty() => Err(bad_request(format!(
                 "{} in version \"{}\" cannot be handled as a {}: strict decoding error: {}",
@@ -136,9 +165,17 @@ impl Registry {
         }
     }
 
-    async fn require_namespace(&self, r: &ResourceInfo, ns: Option<&str>, creating: bool) -> Result<(), ApiError> {
-        let (Some(ns), true) = (ns, r.namespaced) else { return Ok(()) };
-        let nsr = lookup("", "v1", "namespaces").ok_or_else(|| ApiError::Internal("namespaces missing".into()))?;
+    async fn require_namespace(
+        &self,
+        r: &ResourceInfo,
+        ns: Option<&str>,
+        creating: bool,
+    ) -> Result<(), ApiError> {
+        let (Some(ns), true) = (ns, r.namespaced) else {
+            return Ok(());
+        };
+        let nsr = lookup("", "v1", "namespaces")
+            .ok_or_else(|| ApiError::Internal("namespaces missing".into()))?;
         let obj = self.get(nsr, None, ns).await?;
         if creating && meta::deletion_timestamp(&obj).is_some() {
             return Err(ApiError::Forbidden(format!(
@@ -150,37 +187,63 @@ impl Registry {
         Ok(())
     }
 
-    pub async fn create(&self, r: &ResourceInfo, ns: Option<&str>, body: Value, opts: &WriteOptions) -> Result<WriteResult, ApiError> {
+    pub async fn create(
+        &self,
+        r: &ResourceInfo,
+        ns: Option<&str>,
+        body: Value,
+        opts: &WriteOptions,
+    ) -> Result<WriteResult, ApiError> {
         let (mut obj, warnings) = self.admit_body(r, ns, body, opts)?;
         // generateName, then the server-owned metadata.
         let name = meta::name(&obj).to_string();
         if name.is_empty() {
-            match obj.pointer("/metadata/generateName").and_then(Value::as_str).filter(|g| !g.is_empty()) {
+            match obj
+                .pointer("/metadata/generateName")
+                .and_then(Value::as_str)
+                .filter(|g| !g.is_empty())
+            {
                 Some(prefix) => {
                     let generated = meta::generate_name(prefix);
                     meta::set_str(&mut obj, "name", &generated);
                 }
                 None => {
-                    return Err(invalid(r, "", vec![FieldError::required("metadata.name", "name or generateName is required")]))
+                    return Err(invalid(
+                        r,
+                        "",
+                        vec![FieldError::required(
+                            "metadata.name",
+                            "name or generateName is required",
+                        )],
+                    ))
                 }
             }
         }
         let name = meta::name(&obj).to_string();
         if meta::resource_version(&obj).is_some() {
-            return Err(bad_request("resourceVersion should not be set on objects to be created"));
+            return Err(bad_request(
+                "resourceVersion should not be set on objects to be created",
+            ));
         }
         if let Some(md) = meta::metadata_mut(&mut obj) {
             md.insert("uid".into(), json!(meta::new_uid()));
-            md.insert("creationTimestamp".into(), json!(meta::format_time(now_secs())));
-            for f in ["deletionTimestamp", "deletionGracePeriodSeconds", "selfLink", "generation", "managedFields"] {
+            md.insert(
+                "creationTimestamp".into(),
+                json!(meta::format_time(now_secs())),
+            );
+            for f in [
+                "deletionTimestamp",
+                "deletionGracePeriodSeconds",
+                "selfLink",
+                "generation",
+                "managedFields",
+            ] {
                 md.remove(f);
             }
         }
         strategy::prepare_for_create(r, &mut obj);
         defaults::apply_defaults(r.plural, &mut obj);
-        let mut errors: Vec<FieldError> =
-            validation::validate_name(r.plural, &name).into_iter().map(|m| FieldError::invalid("metadata.name", name.clone(), m)).collect();
-        errors.extend(validation::validate_create(r.plural, &obj));
+        let errors = validation::validate_create(r.plural, &obj);
         if !errors.is_empty() {
             return Err(invalid(r, &name, errors));
         }
@@ -190,16 +253,35 @@ impl Registry {
         if r.plural == "services" {
             _alloc_guard = self.alloc_lock.lock().await;
             let all = self.list(r, None, &ListOptions::default()).await?.items;
-            if all.iter().any(|s| meta::name(s) == name && meta::namespace(s) == ns) {
-                return Err(store_error(r, &name, peapod_store::StoreError::AlreadyExists(key)));
+            if all
+                .iter()
+                .any(|s| meta::name(s) == name && meta::namespace(s) == ns)
+            {
+                return Err(store_error(
+                    r,
+                    &name,
+                    peapod_store::StoreError::AlreadyExists(key),
+                ));
             }
             self.allocate_service(&mut obj, &all).await?;
         }
         if opts.dry_run {
-            return Ok(WriteResult { object: obj, warnings, created: true });
+            return Ok(WriteResult {
+                object: obj,
+                warnings,
+                created: true,
+            });
         }
-        let kv = self.store.create(&key, encode(&obj)?).await.map_err(|e| store_error(r, &name, e))?;
-        Ok(WriteResult { object: decode(&kv)?, warnings, created: true })
+        let kv = self
+            .store
+            .create(&key, encode(&obj)?)
+            .await
+            .map_err(|e| store_error(r, &name, e))?;
+        Ok(WriteResult {
+            object: decode(&kv)?,
+            warnings,
+            created: true,
+        })
     }
 
     /// PUT: replace the object (or its status). The body's resourceVersion, when set, must match.
@@ -221,16 +303,31 @@ impl Registry {
         }
         let expected = meta::resource_version(&obj).map(parse_rv).transpose()?;
         let key = r.key(ns, name);
-        let Some(kv) = self.store.get(&key).await.map_err(|e| store_error(r, name, e))? else {
+        let Some(kv) = self
+            .store
+            .get(&key)
+            .await
+            .map_err(|e| store_error(r, name, e))?
+        else {
             return Err(not_found(r, name));
         };
         if let Some(e) = expected {
             if e != kv.mod_revision {
-                return Err(store_error(r, name, peapod_store::StoreError::Conflict { key, expected: e, actual: kv.mod_revision }));
+                return Err(store_error(
+                    r,
+                    name,
+                    peapod_store::StoreError::Conflict {
+                        key,
+                        expected: e,
+                        actual: kv.mod_revision,
+                    },
+                ));
             }
         }
         let old = decode(&kv)?;
-        let mut res = self.finish_update(r, ns, name, obj, &old, kv.mod_revision, sub, opts).await?;
+        let mut res = self
+            .finish_update(r, ns, name, obj, &old, kv.mod_revision, sub, opts)
+            .await?;
         warnings.append(&mut res.warnings);
         res.warnings = warnings;
         Ok(res)
@@ -261,8 +358,12 @@ impl Registry {
             }
         }
         // An object being deleted goes once its last finalizer is removed.
-        let finalizing = meta::deletion_timestamp(old).is_some() && meta::finalizers(&obj).is_empty();
-        let grace = old.pointer("/metadata/deletionGracePeriodSeconds").and_then(Value::as_i64).unwrap_or(0);
+        let finalizing =
+            meta::deletion_timestamp(old).is_some() && meta::finalizers(&obj).is_empty();
+        let grace = old
+            .pointer("/metadata/deletionGracePeriodSeconds")
+            .and_then(Value::as_i64)
+            .unwrap_or(0);
         let mut stripped = obj.clone();
         if let Some(md) = meta::metadata_mut(&mut stripped) {
             md.remove("resourceVersion");
@@ -272,23 +373,47 @@ impl Registry {
             md.remove("resourceVersion");
         }
         if opts.dry_run {
-            return Ok(WriteResult { object: obj, warnings: vec![], created: false });
+            return Ok(WriteResult {
+                object: obj,
+                warnings: vec![],
+                created: false,
+            });
         }
         let key = r.key(ns, name);
         if finalizing && grace == 0 {
-            let kv = self.store.delete(&key, Some(revision)).await.map_err(|e| store_error(r, name, e))?;
+            let kv = self
+                .store
+                .delete(&key, Some(revision))
+                .await
+                .map_err(|e| store_error(r, name, e))?;
             let mut gone = decode(&kv)?;
             if let Some(f) = gone.pointer_mut("/metadata/finalizers") {
                 *f = json!([]);
             }
-            return Ok(WriteResult { object: gone, warnings: vec![], created: false });
+            return Ok(WriteResult {
+                object: gone,
+                warnings: vec![],
+                created: false,
+            });
         }
         if stripped == old_stripped {
             // No-op updates do not bump the revision (as Kubernetes).
-            return Ok(WriteResult { object: old.clone(), warnings: vec![], created: false });
+            return Ok(WriteResult {
+                object: old.clone(),
+                warnings: vec![],
+                created: false,
+            });
         }
-        let kv = self.store.update(&key, encode(&obj)?, Some(revision)).await.map_err(|e| store_error(r, name, e))?;
-        Ok(WriteResult { object: decode(&kv)?, warnings: vec![], created: false })
+        let kv = self
+            .store
+            .update(&key, encode(&obj)?, Some(revision))
+            .await
+            .map_err(|e| store_error(r, name, e))?;
+        Ok(WriteResult {
+            object: decode(&kv)?,
+            warnings: vec![],
+            created: false,
+        })
     }
 
     /// PATCH: apply a JSON, merge or strategic merge patch to the current object, retrying when a
@@ -308,7 +433,12 @@ impl Registry {
         let mut attempts = 0;
         loop {
             attempts += 1;
-            let Some(kv) = self.store.get(&key).await.map_err(|e| store_error(r, name, e))? else {
+            let Some(kv) = self
+                .store
+                .get(&key)
+                .await
+                .map_err(|e| store_error(r, name, e))?
+            else {
                 return Err(not_found(r, name));
             };
             let old = decode(&kv)?;
@@ -322,14 +452,33 @@ impl Registry {
             let expected = meta::resource_version(&patched).map(parse_rv).transpose()?;
             if let Some(e) = expected {
                 if e != kv.mod_revision {
-                    return Err(store_error(r, name, peapod_store::StoreError::Conflict { key, expected: e, actual: kv.mod_revision }));
+                    return Err(store_error(
+                        r,
+                        name,
+                        peapod_store::StoreError::Conflict {
+                            key,
+                            expected: e,
+                            actual: kv.mod_revision,
+                        },
+                    ));
                 }
             }
             let (obj, warnings) = self.admit_body(r, ns, patched, opts)?;
             if meta::name(&obj) != name {
-                return Err(invalid(r, name, vec![FieldError::invalid("metadata.name", meta::name(&obj).to_string(), "field is immutable")]));
+                return Err(invalid(
+                    r,
+                    name,
+                    vec![FieldError::invalid(
+                        "metadata.name",
+                        meta::name(&obj).to_string(),
+                        "field is immutable",
+                    )],
+                ));
             }
-            match self.finish_update(r, ns, name, obj, &old, kv.mod_revision, sub, opts).await {
+            match self
+                .finish_update(r, ns, name, obj, &old, kv.mod_revision, sub, opts)
+                .await
+            {
                 Err(ApiError::Conflict { .. }) if expected.is_none() && attempts < 5 => continue,
                 Err(e) => return Err(e),
                 Ok(mut res) => {
@@ -342,12 +491,23 @@ impl Registry {
 
     /// DELETE: immediate, or graceful (pods on a node) / deferred (finalizers) by setting
     /// deletionTimestamp; the object then goes when the node or the last finalizer lets it.
-    pub async fn delete(&self, r: &ResourceInfo, ns: Option<&str>, name: &str, opts: &DeleteOptions) -> Result<Value, ApiError> {
+    pub async fn delete(
+        &self,
+        r: &ResourceInfo,
+        ns: Option<&str>,
+        name: &str,
+        opts: &DeleteOptions,
+    ) -> Result<Value, ApiError> {
         let key = r.key(ns, name);
         let mut attempts = 0;
         loop {
             attempts += 1;
-            let Some(kv) = self.store.get(&key).await.map_err(|e| store_error(r, name, e))? else {
+            let Some(kv) = self
+                .store
+                .get(&key)
+                .await
+                .map_err(|e| store_error(r, name, e))?
+            else {
                 return Err(not_found(r, name));
             };
             let mut obj = decode(&kv)?;
@@ -363,13 +523,28 @@ impl Registry {
             }
             if let Some(rv) = &opts.precondition_rv {
                 if parse_rv(rv)? != kv.mod_revision {
-                    return Err(store_error(r, name, peapod_store::StoreError::Conflict { key, expected: 0, actual: kv.mod_revision }));
+                    return Err(store_error(
+                        r,
+                        name,
+                        peapod_store::StoreError::Conflict {
+                            key,
+                            expected: 0,
+                            actual: kv.mod_revision,
+                        },
+                    ));
                 }
             }
-            let grace = if r.plural == "pods" { strategy::pod_grace_period(&obj, opts.grace_period_seconds) } else { 0 };
+            let grace = if r.plural == "pods" {
+                strategy::pod_grace_period(&obj, opts.grace_period_seconds)
+            } else {
+                0
+            };
             // Namespaces always go through their finalizer (the namespace controller empties them).
             let ns_finalizer = r.plural == "namespaces"
-                && obj.pointer("/spec/finalizers").and_then(Value::as_array).is_some_and(|a| !a.is_empty());
+                && obj
+                    .pointer("/spec/finalizers")
+                    .and_then(Value::as_array)
+                    .is_some_and(|a| !a.is_empty());
             let finalizers = meta::finalizers(&obj);
             let already = meta::deletion_timestamp(&obj).is_some();
             if grace == 0 && finalizers.is_empty() && !ns_finalizer {
@@ -383,12 +558,17 @@ impl Registry {
                 }
             }
             // Graceful: mark, and shorten an existing grace period but never lengthen it.
-            let current_grace = obj.pointer("/metadata/deletionGracePeriodSeconds").and_then(Value::as_i64);
+            let current_grace = obj
+                .pointer("/metadata/deletionGracePeriodSeconds")
+                .and_then(Value::as_i64);
             if already && current_grace.is_some_and(|g| g <= grace) {
                 return Ok(obj);
             }
             if let Some(md) = meta::metadata_mut(&mut obj) {
-                md.insert("deletionTimestamp".into(), json!(meta::format_time(now_secs() + grace)));
+                md.insert(
+                    "deletionTimestamp".into(),
+                    json!(meta::format_time(now_secs() + grace)),
+                );
                 md.insert("deletionGracePeriodSeconds".into(), json!(grace));
             }
             if r.plural == "namespaces" {
@@ -399,7 +579,11 @@ impl Registry {
             if opts.dry_run {
                 return Ok(obj);
             }
-            match self.store.update(&key, encode(&obj)?, Some(kv.mod_revision)).await {
+            match self
+                .store
+                .update(&key, encode(&obj)?, Some(kv.mod_revision))
+                .await
+            {
                 Ok(kv) => return decode(&kv),
                 Err(peapod_store::StoreError::Conflict { .. }) if attempts < 5 => continue,
                 Err(e) => return Err(store_error(r, name, e)),
@@ -408,7 +592,13 @@ impl Registry {
     }
 
     /// DELETE on a collection: deletes every object the selectors match; returns them.
-    pub async fn delete_collection(&self, r: &ResourceInfo, ns: Option<&str>, list: &ListOptions, opts: &DeleteOptions) -> Result<Vec<Value>, ApiError> {
+    pub async fn delete_collection(
+        &self,
+        r: &ResourceInfo,
+        ns: Option<&str>,
+        list: &ListOptions,
+        opts: &DeleteOptions,
+    ) -> Result<Vec<Value>, ApiError> {
         let items = self.list(r, ns, list).await?.items;
         let mut out = Vec::with_capacity(items.len());
         for obj in items {
@@ -424,9 +614,21 @@ impl Registry {
 
     /// Removes an object that is marked for deletion once its grace period is over (what the
     /// kubelet does with grace 0 after stopping a pod). Used by the node side and controllers.
-    pub async fn finalize_deletion(&self, r: &ResourceInfo, ns: Option<&str>, name: &str) -> Result<(), ApiError> {
+    pub async fn finalize_deletion(
+        &self,
+        r: &ResourceInfo,
+        ns: Option<&str>,
+        name: &str,
+    ) -> Result<(), ApiError> {
         let key = r.key(ns, name);
-        let Some(kv) = self.store.get(&key).await.map_err(|e| store_error(r, name, e))? else { return Ok(()) };
+        let Some(kv) = self
+            .store
+            .get(&key)
+            .await
+            .map_err(|e| store_error(r, name, e))?
+        else {
+            return Ok(());
+        };
         let obj = decode(&kv)?;
         if meta::deletion_timestamp(&obj).is_none() || !meta::finalizers(&obj).is_empty() {
             return Ok(());
@@ -441,20 +643,112 @@ impl Registry {
 impl Registry {
     /// The namespace's `finalize` step: once the namespace controller has emptied a namespace
     /// being deleted, its spec.finalizers are cleared and the object is removed.
-    pub async fn finalize_namespace(&self, r: &ResourceInfo, name: &str, obj: Value) -> Result<(), ApiError> {
+    pub async fn finalize_namespace(
+        &self,
+        r: &ResourceInfo,
+        name: &str,
+        obj: Value,
+    ) -> Result<(), ApiError> {
         let key = r.key(None, name);
-        let Some(kv) = self.store.get(&key).await.map_err(|e| store_error(r, name, e))? else { return Ok(()) };
+        let Some(kv) = self
+            .store
+            .get(&key)
+            .await
+            .map_err(|e| store_error(r, name, e))?
+        else {
+            return Ok(());
+        };
         let current = decode(&kv)?;
         if meta::deletion_timestamp(&current).is_none() {
             return Ok(());
         }
-        let emptied = obj.pointer("/spec/finalizers").and_then(Value::as_array).is_none_or(|a| a.is_empty());
+        let emptied = obj
+            .pointer("/spec/finalizers")
+            .and_then(Value::as_array)
+            .is_none_or(|a| a.is_empty());
         if !emptied || !meta::finalizers(&current).is_empty() {
             return Ok(());
         }
         match self.store.delete(&key, Some(kv.mod_revision)).await {
             Ok(_) | Err(peapod_store::StoreError::NotFound(_)) => Ok(()),
             Err(e) => Err(store_error(r, name, e)),
+        }
+    }
+}
+
+impl Registry {
+    /// pods/binding: assigns a pending pod to a node (the scheduler's write), setting
+    /// spec.nodeName and the PodScheduled condition, as Kubernetes' BindingREST does.
+    pub async fn bind_pod(
+        &self,
+        r: &ResourceInfo,
+        ns: Option<&str>,
+        name: &str,
+        binding: &Value,
+    ) -> Result<Value, ApiError> {
+        let node = binding
+            .pointer("/target/name")
+            .and_then(Value::as_str)
+            .unwrap_or_default()
+            .to_string();
+        if node.is_empty() {
+            return Err(invalid(
+                r,
+                name,
+                vec![FieldError::required("target.name", "")],
+            ));
+        }
+        let key = r.key(ns, name);
+        loop {
+            let Some(kv) = self
+                .store
+                .get(&key)
+                .await
+                .map_err(|e| store_error(r, name, e))?
+            else {
+                return Err(not_found(r, name));
+            };
+            let mut pod = decode(&kv)?;
+            if meta::deletion_timestamp(&pod).is_some() {
+                return Err(ApiError::Conflict {
+                    group: String::new(),
+                    resource: "pods/binding".into(),
+                    name: name.into(),
+                    message: format!("pod {name} is being deleted, cannot be assigned to a host"),
+                });
+            }
+            if let Some(current) = pod
+                .pointer("/spec/nodeName")
+                .and_then(Value::as_str)
+                .filter(|n| !n.is_empty())
+            {
+                return Err(ApiError::Conflict {
+                    group: String::new(),
+                    resource: "pods/binding".into(),
+                    name: name.into(),
+                    message: format!("pod {name} is already assigned to node \"{current}\""),
+                });
+            }
+            if let Some(spec) = pod.get_mut("spec").and_then(Value::as_object_mut) {
+                spec.insert("nodeName".into(), json!(node));
+            }
+            let cond = json!({"type": "PodScheduled", "status": "True", "lastProbeTime": null, "lastTransitionTime": meta::format_time(now_secs())});
+            if let Some(status) = pod.get_mut("status").and_then(Value::as_object_mut) {
+                let conds = status.entry("conditions").or_insert_with(|| json!([]));
+                if let Some(list) = conds.as_array_mut() {
+                    list.retain(|c| c.get("type").and_then(Value::as_str) != Some("PodScheduled"));
+                    list.push(cond);
+                }
+            }
+            match self
+                .store
+                .update(&key, encode(&pod)?, Some(kv.mod_revision))
+                .await
+            {
+                Ok(kv) => return decode(&kv),
+                Err(peapod_store::StoreError::Conflict { .. }) => continue,
+                Err(e) => return Err(store_error(r, name, e)),
+            }
         }
     }
 }

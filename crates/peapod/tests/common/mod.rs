@@ -17,7 +17,10 @@ pub struct Cluster {
 }
 
 fn free_port() -> u16 {
-    TcpListener::bind("127.0.0.1:0").and_then(|l| l.local_addr()).map(|a| a.port()).expect("free port")
+    TcpListener::bind("127.0.0.1:0")
+        .and_then(|l| l.local_addr())
+        .map(|a| a.port())
+        .expect("free port")
 }
 
 pub fn kubectl_bin() -> String {
@@ -31,7 +34,12 @@ impl Cluster {
 
     pub fn start_with(extra: &[&str]) -> Cluster {
         let dir = tempfile::tempdir().expect("tempdir");
-        let mut c = Cluster { dir, port: free_port(), child: None, extra_args: extra.iter().map(|s| s.to_string()).collect() };
+        let mut c = Cluster {
+            dir,
+            port: free_port(),
+            child: None,
+            extra_args: extra.iter().map(|s| s.to_string()).collect(),
+        };
         c.spawn();
         c
     }
@@ -49,7 +57,16 @@ impl Cluster {
         let child = Command::new(env!("CARGO_BIN_EXE_peapod"))
             .args(["server", "--data-dir"])
             .arg(self.dir.path())
-            .args(["--api-port", &self.port.to_string(), "--bind-address", "127.0.0.1", "--node-name", "testnode", "--node-ip", "127.0.0.1"])
+            .args([
+                "--api-port",
+                &self.port.to_string(),
+                "--bind-address",
+                "127.0.0.1",
+                "--node-name",
+                "testnode",
+                "--node-ip",
+                "127.0.0.1",
+            ])
             .args(&self.extra_args)
             .stdout(Stdio::null())
             .stderr(log)
@@ -66,7 +83,11 @@ impl Cluster {
                 let out = self.kubectl(&["get", "--raw", "/readyz"]);
                 if out.status.success() {
                     // The default namespace is created right after the listener starts.
-                    if self.kubectl(&["get", "namespace", "default"]).status.success() {
+                    if self
+                        .kubectl(&["get", "namespace", "default"])
+                        .status
+                        .success()
+                    {
                         return;
                     }
                 }
@@ -83,7 +104,9 @@ impl Cluster {
     /// Stops the server with SIGTERM and waits for it.
     pub fn stop(&mut self) {
         if let Some(mut child) = self.child.take() {
-            let _ = Command::new("kill").args(["-TERM", &child.id().to_string()]).status();
+            let _ = Command::new("kill")
+                .args(["-TERM", &child.id().to_string()])
+                .status();
             let start = Instant::now();
             while start.elapsed() < Duration::from_secs(15) {
                 if let Ok(Some(_)) = child.try_wait() {
@@ -114,7 +137,12 @@ impl Cluster {
     }
 
     pub fn kubectl(&self, args: &[&str]) -> Output {
-        Command::new(kubectl_bin()).arg("--kubeconfig").arg(self.kubeconfig()).args(args).output().expect("run kubectl")
+        Command::new(kubectl_bin())
+            .arg("--kubeconfig")
+            .arg(self.kubeconfig())
+            .args(args)
+            .output()
+            .expect("run kubectl")
     }
 
     /// kubectl with `stdin` piped in (for `-f -`).
@@ -128,39 +156,64 @@ impl Cluster {
             .stderr(Stdio::piped())
             .spawn()
             .expect("run kubectl");
-        child.stdin.take().expect("stdin").write_all(stdin.as_bytes()).expect("write stdin");
+        child
+            .stdin
+            .take()
+            .expect("stdin")
+            .write_all(stdin.as_bytes())
+            .expect("write stdin");
         child.wait_with_output().expect("kubectl output")
     }
 
     /// Runs kubectl and returns stdout, failing the test with stderr if it fails.
     pub fn ok(&self, args: &[&str]) -> String {
         let out = self.kubectl(args);
-        assert!(out.status.success(), "kubectl {args:?} failed: {}\nserver log:\n{}", String::from_utf8_lossy(&out.stderr), self.log());
+        assert!(
+            out.status.success(),
+            "kubectl {args:?} failed: {}\nserver log:\n{}",
+            String::from_utf8_lossy(&out.stderr),
+            self.log()
+        );
         String::from_utf8_lossy(&out.stdout).into_owned()
     }
 
     pub fn ok_stdin(&self, args: &[&str], stdin: &str) -> String {
         let out = self.kubectl_stdin(args, stdin);
-        assert!(out.status.success(), "kubectl {args:?} failed: {}", String::from_utf8_lossy(&out.stderr));
+        assert!(
+            out.status.success(),
+            "kubectl {args:?} failed: {}",
+            String::from_utf8_lossy(&out.stderr)
+        );
         String::from_utf8_lossy(&out.stdout).into_owned()
     }
 
     /// Runs kubectl expecting failure; returns stderr.
     pub fn fails(&self, args: &[&str]) -> String {
         let out = self.kubectl(args);
-        assert!(!out.status.success(), "kubectl {args:?} should fail but printed {}", String::from_utf8_lossy(&out.stdout));
+        assert!(
+            !out.status.success(),
+            "kubectl {args:?} should fail but printed {}",
+            String::from_utf8_lossy(&out.stdout)
+        );
         String::from_utf8_lossy(&out.stderr).into_owned()
     }
 
     pub fn fails_stdin(&self, args: &[&str], stdin: &str) -> String {
         let out = self.kubectl_stdin(args, stdin);
-        assert!(!out.status.success(), "kubectl {args:?} should fail but printed {}", String::from_utf8_lossy(&out.stdout));
+        assert!(
+            !out.status.success(),
+            "kubectl {args:?} should fail but printed {}",
+            String::from_utf8_lossy(&out.stdout)
+        );
         String::from_utf8_lossy(&out.stderr).into_owned()
     }
 
     /// The admin bearer token.
     pub fn token(&self) -> String {
-        std::fs::read_to_string(self.dir.path().join("pki/admin.token")).expect("token").trim().to_string()
+        std::fs::read_to_string(self.dir.path().join("pki/admin.token"))
+            .expect("token")
+            .trim()
+            .to_string()
     }
 }
 
@@ -172,5 +225,8 @@ impl Drop for Cluster {
 
 /// Splits kubectl table output into rows of whitespace-separated cells (header included).
 pub fn table(out: &str) -> Vec<Vec<String>> {
-    out.lines().filter(|l| !l.trim().is_empty()).map(|l| l.split_whitespace().map(String::from).collect()).collect()
+    out.lines()
+        .filter(|l| !l.trim().is_empty())
+        .map(|l| l.split_whitespace().map(String::from).collect())
+        .collect()
 }
