@@ -2,4 +2,15 @@
 //! image store with unpacked layer snapshots, OCI runtime bundles run by crun, pod sandboxes held
 //! by a pause process, and per-container supervision that outlives the agent.
 
+pub mod config;
+pub mod container;
+pub mod host;
 pub mod image;
+pub mod oci;
+pub mod runtime;
+pub mod sandbox;
+mod sys;
+
+pub use container::{ContainerState, ContainerStatus};
+pub use runtime::{Runtime, RuntimeError};
+pub use sandbox::SandboxStatus;

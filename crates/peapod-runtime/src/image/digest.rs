@@ -16,7 +16,10 @@ pub(crate) fn sha256_hex(digest: &str) -> Option<&str> {
 
 /// 64 lowercase hex characters.
 pub(crate) fn is_sha256_hex(hex: &str) -> bool {
-    hex.len() == 64 && hex.bytes().all(|b| b.is_ascii_digit() || (b'a'..=b'f').contains(&b))
+    hex.len() == 64
+        && hex
+            .bytes()
+            .all(|b| b.is_ascii_digit() || (b'a'..=b'f').contains(&b))
 }
 
 /// The digest of a byte string.

@@ -31,7 +31,9 @@ pub enum ImageError {
     },
 
     /// A blob is longer than its descriptor says (shorter is reported as truncation).
-    #[error("size mismatch for blob {digest} in {origin}: expected {expected} bytes, got {actual}")]
+    #[error(
+        "size mismatch for blob {digest} in {origin}: expected {expected} bytes, got {actual}"
+    )]
     SizeMismatch {
         digest: String,
         origin: String,

@@ -44,7 +44,9 @@ impl Reference {
         let (rest, digest) = match s.split_once('@') {
             Some((rest, digest)) => {
                 if sha256_hex(digest).is_none() {
-                    return Err(invalid("digest must be sha256:<64 lowercase hex characters>"));
+                    return Err(invalid(
+                        "digest must be sha256:<64 lowercase hex characters>",
+                    ));
                 }
                 (rest, Some(digest.to_string()))
             }
@@ -154,7 +156,9 @@ fn valid_tag(tag: &str) -> bool {
     !bytes.is_empty()
         && bytes.len() <= TAG_LENGTH_MAX
         && word(bytes[0])
-        && bytes[1..].iter().all(|&b| word(b) || b == b'.' || b == b'-')
+        && bytes[1..]
+            .iter()
+            .all(|&b| word(b) || b == b'.' || b == b'-')
 }
 
 /// `host[:port]` where host is dot-separated DNS labels or a bracketed IPv6 address.
@@ -230,7 +234,11 @@ mod tests {
     #[track_caller]
     fn check(input: &str, expected: &str) {
         let got = Reference::parse(input).map(|r| r.to_string());
-        assert_eq!(got.as_deref().ok(), Some(expected), "parsing {input:?}: {got:?}");
+        assert_eq!(
+            got.as_deref().ok(),
+            Some(expected),
+            "parsing {input:?}: {got:?}"
+        );
     }
 
     #[track_caller]
@@ -245,17 +253,26 @@ mod tests {
         check("myapp:v1", "docker.io/library/myapp:v1");
         check("library/busybox", "docker.io/library/busybox:latest");
         check("docker.io/busybox", "docker.io/library/busybox:latest");
-        check("index.docker.io/library/busybox:1.24", "docker.io/library/busybox:1.24");
+        check(
+            "index.docker.io/library/busybox:1.24",
+            "docker.io/library/busybox:1.24",
+        );
         check("someone/app:2", "docker.io/someone/app:2");
         check("quay.io/a/b:c", "quay.io/a/b:c");
         check("localhost:5000/x", "localhost:5000/x:latest");
         check("localhost/x:1", "localhost/x:1");
-        check("127.0.0.1:5000/library/myapp:v1", "127.0.0.1:5000/library/myapp:v1");
+        check(
+            "127.0.0.1:5000/library/myapp:v1",
+            "127.0.0.1:5000/library/myapp:v1",
+        );
         check("[::1]:5000/a", "[::1]:5000/a:latest");
         check("registry.k8s.io/pause:3.10", "registry.k8s.io/pause:3.10");
         check("a_b.c__d-e---f", "docker.io/library/a_b.c__d-e---f:latest");
         check(&format!("a@{D}"), &format!("docker.io/library/a@{D}"));
-        check(&format!("name:tag@{D}"), &format!("docker.io/library/name:tag@{D}"));
+        check(
+            &format!("name:tag@{D}"),
+            &format!("docker.io/library/name:tag@{D}"),
+        );
         check(&format!("ghcr.io/o/r@{D}"), &format!("ghcr.io/o/r@{D}"));
     }
 

@@ -93,7 +93,9 @@ impl Staging {
         };
         match expected_size {
             Some(expected) if size < expected => {
-                return Err(self.truncated(format!("{label} ends after {size} of {expected} bytes")));
+                return Err(
+                    self.truncated(format!("{label} ends after {size} of {expected} bytes"))
+                );
             }
             Some(expected) if size != expected => {
                 return Err(ImageError::SizeMismatch {
@@ -224,10 +226,20 @@ impl Staging {
 
     /// A blob's bytes and size (manifests and configs; never layers).
     pub(crate) fn read_blob(&self, digest: &str, what: &str) -> Result<(Vec<u8>, u64)> {
-        let path = self.blob_path(digest).ok_or_else(|| self.missing(digest, what))?;
+        let path = self
+            .blob_path(digest)
+            .ok_or_else(|| self.missing(digest, what))?;
         let bytes = fs::read(&path).map_err(|e| ImageError::io("read", &path, e))?;
         let size = bytes.len() as u64;
         Ok((bytes, size))
+    }
+
+    /// A blob's size, staged or stored.
+    pub(crate) fn blob_len(&self, digest: &str, what: &str) -> Result<u64> {
+        let path = self
+            .blob_path(digest)
+            .ok_or_else(|| self.missing(digest, what))?;
+        blob_size(&path)
     }
 
     /// The first bytes of a blob, to sniff its compression.
@@ -314,7 +326,9 @@ impl Staging {
             | MediaType::ImageLayerNonDistributable
             | MediaType::ImageLayerNonDistributableGzip => Ok(()),
             MediaType::Other(t)
-                if t == DOCKER_LAYER_GZIP || t == DOCKER_LAYER_TAR || t == DOCKER_FOREIGN_LAYER_GZIP =>
+                if t == DOCKER_LAYER_GZIP
+                    || t == DOCKER_LAYER_TAR
+                    || t == DOCKER_FOREIGN_LAYER_GZIP =>
             {
                 Ok(())
             }

@@ -132,7 +132,10 @@ impl ImageStore {
     pub fn resolve(&self, reference: &str) -> Result<Option<ImageInfo>> {
         let names = self.lock_names().clone();
         let found = self.find(&names, reference)?;
-        match found.first().and_then(|name| Some((name, names.get(name)?))) {
+        match found
+            .first()
+            .and_then(|name| Some((name, names.get(name)?)))
+        {
             Some((name, desc)) => self.info(name, desc).map(Some),
             None => Ok(None),
         }
@@ -245,7 +248,9 @@ impl ImageStore {
         }
         // An image ID or a prefix of one, as docker and crictl accept.
         let id = reference.strip_prefix(SHA256_PREFIX).unwrap_or(reference);
-        let is_hex = id.bytes().all(|b| b.is_ascii_digit() || (b'a'..=b'f').contains(&b));
+        let is_hex = id
+            .bytes()
+            .all(|b| b.is_ascii_digit() || (b'a'..=b'f').contains(&b));
         if id.len() < MIN_ID_PREFIX || id.len() > 64 || !is_hex {
             return Ok(Vec::new());
         }
@@ -390,10 +395,11 @@ fn load_index(path: &Path) -> Result<Names> {
         Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(Names::new()),
         Err(e) => return Err(ImageError::io("read", path, e)),
     };
-    let index: ImageIndex = serde_json::from_slice(&bytes).map_err(|e| ImageError::CorruptStore {
-        path: path.to_path_buf(),
-        reason: e.to_string(),
-    })?;
+    let index: ImageIndex =
+        serde_json::from_slice(&bytes).map_err(|e| ImageError::CorruptStore {
+            path: path.to_path_buf(),
+            reason: e.to_string(),
+        })?;
     let mut names = Names::new();
     for desc in index.manifests() {
         let name = desc

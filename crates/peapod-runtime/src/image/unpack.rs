@@ -21,11 +21,13 @@ use std::path::{Component, Path};
 use nix::errno::Errno;
 use nix::fcntl::{openat, AtFlags, OFlag};
 use nix::sys::stat::{
-    fchmod, fchmodat, fstatat, futimens, makedev, mkdirat, mknodat, utimensat, FchmodatFlags,
-    Mode, SFlag, UtimensatFlags,
+    fchmod, fchmodat, fstatat, futimens, makedev, mkdirat, mknodat, utimensat, FchmodatFlags, Mode,
+    SFlag, UtimensatFlags,
 };
 use nix::sys::time::TimeSpec;
-use nix::unistd::{fchown, fchownat, linkat, mkfifoat, symlinkat, unlinkat, Gid, Uid, UnlinkatFlags};
+use nix::unistd::{
+    fchown, fchownat, linkat, mkfifoat, symlinkat, unlinkat, Gid, Uid, UnlinkatFlags,
+};
 use tar::EntryType;
 
 use super::error::{ImageError, Result};
@@ -167,13 +169,12 @@ impl Unpacker {
             Err(Errno::ENOENT) => return Ok(()),
             Err(e) => return Err(self.err("stat", entry, e.into())),
         };
-        let flag = if SFlag::from_bits_truncate(stat.st_mode & SFlag::S_IFMT.bits())
-            == SFlag::S_IFDIR
-        {
-            UnlinkatFlags::RemoveDir
-        } else {
-            UnlinkatFlags::NoRemoveDir
-        };
+        let flag =
+            if SFlag::from_bits_truncate(stat.st_mode & SFlag::S_IFMT.bits()) == SFlag::S_IFDIR {
+                UnlinkatFlags::RemoveDir
+            } else {
+                UnlinkatFlags::NoRemoveDir
+            };
         unlinkat(parent, name, flag).map_err(|e| self.err("replace", entry, e.into()))
     }
 
@@ -229,8 +230,13 @@ impl Unpacker {
                     | OFlag::O_EXCL
                     | OFlag::O_NOFOLLOW
                     | OFlag::O_CLOEXEC;
-                let fd = openat(&parent, name.as_os_str(), flags, Mode::from_bits_truncate(0o600))
-                    .map_err(|e| self.err("create", &shown, e.into()))?;
+                let fd = openat(
+                    &parent,
+                    name.as_os_str(),
+                    flags,
+                    Mode::from_bits_truncate(0o600),
+                )
+                .map_err(|e| self.err("create", &shown, e.into()))?;
                 let mut file = File::from(fd);
                 io::copy(&mut entry, &mut file).map_err(|e| self.err("write", &shown, e))?;
                 self.apply_fd_meta(&file, &meta, &shown)?;
@@ -319,8 +325,14 @@ impl Unpacker {
             return Err(self.unsafe_entry(shown, "whiteout without a valid name"));
         }
         self.remove_existing(&parent, hidden, shown)?;
-        mknodat(&parent, hidden, SFlag::S_IFCHR, Mode::empty(), makedev(0, 0))
-            .map_err(|e| self.err("create whiteout (needs root)", shown, e.into()))
+        mknodat(
+            &parent,
+            hidden,
+            SFlag::S_IFCHR,
+            Mode::empty(),
+            makedev(0, 0),
+        )
+        .map_err(|e| self.err("create whiteout (needs root)", shown, e.into()))
     }
 
     fn meta<R: Read>(&self, entry: &mut tar::Entry<'_, R>, shown: &str) -> Result<Meta> {

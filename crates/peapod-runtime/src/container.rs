@@ -1,0 +1,468 @@
+//! Containers of a sandbox: an overlayfs rootfs over the image's snapshots, a bundle, and a
+//! conmon per container that runs it through the OCI runtime, writes its CRI-format log and
+//! records its exit code, independently of the agent.
+
+use crate::config::ContainerConfig;
+use crate::oci::{container_spec, resolve_user, ContainerSpecInput};
+use crate::runtime::{
+    io, now_rfc3339_nanos, unix_to_rfc3339, write_atomic, Result, Runtime, RuntimeError,
+};
+use crate::sandbox::{is_mountpoint, path_str, pod_cgroup};
+use std::io::Read;
+use std::os::fd::AsRawFd;
+use std::path::{Path, PathBuf};
+use std::time::{Duration, Instant};
+
+/// The state of one container instance, as CRI reports it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum ContainerState {
+    Created,
+    Running {
+        started_at: String,
+        pid: u32,
+    },
+    Exited {
+        exit_code: i32,
+        started_at: String,
+        finished_at: String,
+        reason: String,
+        message: String,
+    },
+    /// The runtime has no record and no exit code (e.g. the node lost it).
+    Unknown,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ContainerStatus {
+    pub id: String,
+    pub name: String,
+    pub attempt: u32,
+    pub image: String,
+    /// `sha256:...` of the image config.
+    pub image_id: String,
+    pub image_ref: String,
+    pub state: ContainerState,
+    pub log_path: PathBuf,
+}
+
+#[derive(serde::Serialize, serde::Deserialize, Clone)]
+struct ContainerRecord {
+    name: String,
+    attempt: u32,
+    image: String,
+    image_id: String,
+    image_ref: String,
+    created_at: String,
+    #[serde(default)]
+    started_at: Option<String>,
+}
+
+/// The runtime's id of a container instance.
+pub fn container_id(uid: &str, name: &str, attempt: u32) -> String {
+    format!("{uid}-{name}-{attempt}")
+}
+
+fn instance_dir_name(name: &str, attempt: u32) -> String {
+    format!("{name}-{attempt}")
+}
+
+impl Runtime {
+    fn container_dir(&self, uid: &str, id: &str) -> PathBuf {
+        let short = id.strip_prefix(&format!("{uid}-")).unwrap_or(id);
+        self.pod_dir(uid).join("containers").join(short)
+    }
+
+    pub fn log_path(&self, uid: &str, name: &str, attempt: u32) -> PathBuf {
+        self.pod_dir(uid)
+            .join("logs")
+            .join(name)
+            .join(format!("{attempt}.log"))
+    }
+
+    /// Ids of the container instances of a pod that still have a directory.
+    pub fn list_containers(&self, uid: &str) -> Vec<String> {
+        let Ok(rd) = std::fs::read_dir(self.pod_dir(uid).join("containers")) else {
+            return Vec::new();
+        };
+        rd.filter_map(|e| e.ok()?.file_name().into_string().ok())
+            .map(|n| format!("{uid}-{n}"))
+            .collect()
+    }
+
+    /// Prepares a container: rootfs, bundle and log file. The image must be present.
+    pub async fn create_container(&self, uid: &str, cfg: &ContainerConfig) -> Result<String> {
+        let sandbox = self.sandbox_config(uid)?;
+        let st = self
+            .sandbox_status(uid)
+            .await?
+            .ok_or_else(|| RuntimeError::NoSandbox(uid.to_string()))?;
+        if !st.running {
+            return Err(RuntimeError::SandboxNotRunning(uid.to_string()));
+        }
+        let info = self
+            .images
+            .resolve(&cfg.image)?
+            .ok_or_else(|| RuntimeError::ImageNotPresent(cfg.image.clone()))?;
+        let images = self.images.clone();
+        let info2 = info.clone();
+        let layers = tokio::task::spawn_blocking(move || images.snapshots(&info2))
+            .await
+            .map_err(|e| RuntimeError::Invalid(e.to_string()))??;
+        let id = container_id(uid, &cfg.name, cfg.attempt);
+        let dir = self
+            .pod_dir(uid)
+            .join("containers")
+            .join(instance_dir_name(&cfg.name, cfg.attempt));
+        if dir.exists() {
+            self.remove_container(uid, &id).await?;
+        }
+        let (rootfs, upper, work, bundle) = (
+            dir.join("rootfs"),
+            dir.join("upper"),
+            dir.join("work"),
+            dir.join("bundle"),
+        );
+        for d in [&rootfs, &upper, &work, &bundle] {
+            std::fs::create_dir_all(d).map_err(io("create", d))?;
+        }
+        let lower: Vec<String> = layers.iter().rev().map(|p| path_str(p)).collect();
+        let opts = format!(
+            "lowerdir={},upperdir={},workdir={}",
+            lower.join(":"),
+            path_str(&upper),
+            path_str(&work)
+        );
+        nix::mount::mount(
+            Some("overlay"),
+            &rootfs,
+            Some("overlay"),
+            nix::mount::MsFlags::empty(),
+            Some(opts.as_str()),
+        )
+        .map_err(|e| RuntimeError::Io {
+            action: "mount overlay on",
+            path: rootfs.clone(),
+            source: e.into(),
+        })?;
+        let term = dir.join("termination-log");
+        std::fs::write(&term, b"").map_err(io("create", &term))?;
+        let log = self.log_path(uid, &cfg.name, cfg.attempt);
+        if let Some(p) = log.parent() {
+            std::fs::create_dir_all(p).map_err(io("create", p))?;
+        }
+        let pod_dir = self.pod_dir(uid);
+        let user = resolve_user(cfg, &info.config, &rootfs);
+        let spec = container_spec(
+            &ContainerSpecInput {
+                config: cfg,
+                image: &info.config,
+                rootfs: &rootfs,
+                pause_pid: st.pause_pid,
+                sandbox: &sandbox,
+                cgroups_path: format!(
+                    "{}/{}",
+                    pod_cgroup(uid),
+                    instance_dir_name(&cfg.name, cfg.attempt)
+                ),
+                etc_hosts: &pod_dir.join("hosts"),
+                resolv_conf: &pod_dir.join("resolv.conf"),
+                hostname_file: &pod_dir.join("hostname"),
+                shm: &pod_dir.join("shm"),
+                termination_log: &term,
+            },
+            user,
+        )?;
+        let config = bundle.join("config.json");
+        spec.save(&config)
+            .map_err(|e| RuntimeError::Invalid(format!("writing {}: {e}", config.display())))?;
+        let image_ref = format!(
+            "{}@{}",
+            info.name.split(':').next().unwrap_or(&info.name),
+            info.manifest_digest
+        );
+        let rec = ContainerRecord {
+            name: cfg.name.clone(),
+            attempt: cfg.attempt,
+            image: info.name.clone(),
+            image_id: info.config_digest.clone(),
+            image_ref,
+            created_at: now_rfc3339_nanos(),
+            started_at: None,
+        };
+        write_atomic(
+            &dir.join("meta.json"),
+            &serde_json::to_vec(&rec).unwrap_or_default(),
+        )?;
+        Ok(id)
+    }
+
+    fn sandbox_config(&self, uid: &str) -> Result<crate::config::SandboxConfig> {
+        let path = self.pod_dir(uid).join("sandbox.json");
+        let bytes = std::fs::read(&path).map_err(|_| RuntimeError::NoSandbox(uid.to_string()))?;
+        let v: serde_json::Value = serde_json::from_slice(&bytes)
+            .map_err(|e| RuntimeError::Invalid(format!("{}: {e}", path.display())))?;
+        let s = |k: &str| {
+            v.get(k)
+                .and_then(|x| x.as_str())
+                .unwrap_or_default()
+                .to_string()
+        };
+        let b = |k: &str| v.get(k).and_then(|x| x.as_bool()).unwrap_or(false);
+        Ok(crate::config::SandboxConfig {
+            pod_uid: uid.to_string(),
+            name: s("name"),
+            namespace: s("namespace"),
+            hostname: s("hostname"),
+            host_network: b("host_network"),
+            share_pid: b("share_pid"),
+            ..Default::default()
+        })
+    }
+
+    fn record(&self, uid: &str, id: &str) -> Result<ContainerRecord> {
+        let path = self.container_dir(uid, id).join("meta.json");
+        let bytes = std::fs::read(&path).map_err(|_| RuntimeError::NoContainer(id.to_string()))?;
+        serde_json::from_slice(&bytes)
+            .map_err(|e| RuntimeError::Invalid(format!("{}: {e}", path.display())))
+    }
+
+    /// Starts a created container under its own conmon and returns once its process runs.
+    pub async fn start_container(&self, uid: &str, id: &str) -> Result<()> {
+        let mut rec = self.record(uid, id)?;
+        let dir = self.container_dir(uid, id);
+        let exits = self.pod_dir(uid).join("exits");
+        let _ = std::fs::remove_file(exits.join(id));
+        let log = self.log_path(uid, &rec.name, rec.attempt);
+        // conmon reports `{"pid": N}` on the sync pipe once the runtime has created the container.
+        let (sync_r, sync_w) =
+            nix::unistd::pipe2(nix::fcntl::OFlag::O_CLOEXEC).map_err(|e| RuntimeError::Io {
+                action: "pipe for",
+                path: dir.clone(),
+                source: e.into(),
+            })?;
+        let child_fd = sync_w.as_raw_fd();
+        let mut cmd = tokio::process::Command::new(&self.tools.conmon);
+        cmd.args(["--api-version", "1", "-c", id, "-u", id, "-n", &rec.name])
+            .arg("-r")
+            .arg(&self.tools.oci_runtime)
+            .arg("--runtime-arg")
+            .arg(format!("--root={}", path_str(&self.root.join("crun"))))
+            .arg("-b")
+            .arg(dir.join("bundle"))
+            .arg("-p")
+            .arg(dir.join("pid"))
+            .arg("-P")
+            .arg(dir.join("conmon.pid"))
+            .arg("-l")
+            .arg(format!("k8s-file:{}", path_str(&log)))
+            .args(["--log-size-max", "10485760"])
+            .arg("--exit-dir")
+            .arg(&exits)
+            .arg("-0")
+            .arg(&dir)
+            .arg("--socket-dir-path")
+            .arg(self.pod_dir(uid).join("attach"))
+            .args(["--log-level", "error"])
+            .env("_OCI_SYNCPIPE", child_fd.to_string())
+            .stdin(std::process::Stdio::null())
+            .stdout(std::process::Stdio::null())
+            .stderr(std::process::Stdio::piped());
+        // SAFETY: the closure only calls fcntl (async-signal-safe) on an fd this process owns.
+        unsafe {
+            cmd.pre_exec(move || crate::sys::inherit_fd(child_fd));
+        }
+        let _ = std::fs::create_dir_all(self.pod_dir(uid).join("attach"));
+        let out = cmd.output().await.map_err(io("run", &self.tools.conmon))?;
+        drop(sync_w);
+        let reply = tokio::task::spawn_blocking(move || {
+            let mut f = std::fs::File::from(sync_r);
+            let mut buf = Vec::new();
+            let mut byte = [0u8; 1];
+            while let Ok(1) = f.read(&mut byte) {
+                if byte[0] == b'\n' {
+                    break;
+                }
+                buf.push(byte[0]);
+            }
+            buf
+        })
+        .await
+        .map_err(|e| RuntimeError::Invalid(e.to_string()))?;
+        let v: serde_json::Value = serde_json::from_slice(&reply).unwrap_or_default();
+        // API version 1 replies `{"data": pid}` (negative with "message" on failure).
+        let pid = v
+            .get("data")
+            .or_else(|| v.get("pid"))
+            .and_then(|p| p.as_i64())
+            .unwrap_or(-1);
+        if pid <= 0 {
+            let msg = v
+                .get("message")
+                .and_then(|m| m.as_str())
+                .map(String::from)
+                .unwrap_or_else(|| {
+                    format!(
+                        "{} (exit {:?}; reply {:?})",
+                        String::from_utf8_lossy(&out.stderr).trim(),
+                        out.status.code(),
+                        String::from_utf8_lossy(&reply)
+                    )
+                });
+            return Err(RuntimeError::Command {
+                program: "conmon".into(),
+                args: id.to_string(),
+                message: msg,
+            });
+        }
+        self.oci_ok(&["start", id]).await?;
+        rec.started_at = Some(now_rfc3339_nanos());
+        write_atomic(
+            &dir.join("meta.json"),
+            &serde_json::to_vec(&rec).unwrap_or_default(),
+        )?;
+        Ok(())
+    }
+
+    pub async fn container_status(&self, uid: &str, id: &str) -> Result<ContainerStatus> {
+        let rec = self.record(uid, id)?;
+        let dir = self.container_dir(uid, id);
+        let exit_file = self.pod_dir(uid).join("exits").join(id);
+        let started_at = rec.started_at.clone().unwrap_or_default();
+        let state = if let Ok(code) = std::fs::read_to_string(&exit_file) {
+            let exit_code: i32 = code.trim().parse().unwrap_or(-1);
+            let finished_at = std::fs::metadata(&exit_file)
+                .and_then(|m| m.modified())
+                .ok()
+                .and_then(|t| t.duration_since(std::time::UNIX_EPOCH).ok())
+                .map(|d| unix_to_rfc3339(d.as_secs() as i64, d.subsec_nanos()))
+                .unwrap_or_default();
+            let oom = dir.join("oom").exists();
+            let reason = if oom {
+                "OOMKilled"
+            } else if exit_code == 0 {
+                "Completed"
+            } else {
+                "Error"
+            };
+            let message = std::fs::read_to_string(dir.join("termination-log")).unwrap_or_default();
+            ContainerState::Exited {
+                exit_code,
+                started_at,
+                finished_at,
+                reason: reason.to_string(),
+                message,
+            }
+        } else {
+            match self.oci_state(id).await? {
+                Some((s, pid)) if s == "running" => ContainerState::Running { started_at, pid },
+                Some((s, _)) if s == "created" => ContainerState::Created,
+                // Stopped but conmon has not written the exit file yet: still finishing.
+                Some((s, pid)) if s == "stopped" && rec.started_at.is_some() => {
+                    ContainerState::Running { started_at, pid }
+                }
+                _ if rec.started_at.is_none() => ContainerState::Created,
+                _ => ContainerState::Unknown,
+            }
+        };
+        Ok(ContainerStatus {
+            id: id.to_string(),
+            name: rec.name.clone(),
+            attempt: rec.attempt,
+            image: rec.image.clone(),
+            image_id: rec.image_id.clone(),
+            image_ref: rec.image_ref.clone(),
+            state,
+            log_path: self.log_path(uid, &rec.name, rec.attempt),
+        })
+    }
+
+    /// SIGTERM, then SIGKILL after `grace`; returns once the exit is recorded (or it is gone).
+    pub async fn stop_container(&self, uid: &str, id: &str, grace: Duration) -> Result<()> {
+        let exit_file = self.pod_dir(uid).join("exits").join(id);
+        if exit_file.exists() {
+            return Ok(());
+        }
+        if !matches!(
+            self.container_status(uid, id).await?.state,
+            ContainerState::Running { .. }
+        ) {
+            let _ = self.oci(&["delete", "--force", id]).await;
+            return Ok(());
+        }
+        let _ = self.oci(&["kill", id, "TERM"]).await;
+        if wait_for(&exit_file, grace).await {
+            return Ok(());
+        }
+        let _ = self.oci(&["kill", id, "KILL"]).await;
+        wait_for(&exit_file, Duration::from_secs(5)).await;
+        Ok(())
+    }
+
+    /// Removes a container instance (its log stays for `logs --previous`).
+    pub async fn remove_container(&self, uid: &str, id: &str) -> Result<()> {
+        let _ = self.oci(&["delete", "--force", id]).await;
+        let dir = self.container_dir(uid, id);
+        let rootfs = dir.join("rootfs");
+        if is_mountpoint(&rootfs) {
+            nix::mount::umount2(&rootfs, nix::mount::MntFlags::MNT_DETACH).map_err(|e| {
+                RuntimeError::Io {
+                    action: "unmount",
+                    path: rootfs.clone(),
+                    source: e.into(),
+                }
+            })?;
+        }
+        if dir.exists() {
+            std::fs::remove_dir_all(&dir).map_err(io("remove", &dir))?;
+        }
+        let _ = std::fs::remove_file(self.pod_dir(uid).join("exits").join(id));
+        Ok(())
+    }
+
+    /// Runs a command in a running container and collects its output (probes, hooks).
+    pub async fn exec_sync(
+        &self,
+        id: &str,
+        command: &[String],
+        timeout: Duration,
+    ) -> Result<(i32, Vec<u8>, Vec<u8>)> {
+        let mut args: Vec<String> = vec![
+            "--root".into(),
+            path_str(&self.root.join("crun")),
+            "exec".into(),
+            id.into(),
+        ];
+        args.extend(command.iter().cloned());
+        let child = tokio::process::Command::new(&self.tools.oci_runtime)
+            .args(&args)
+            .stdin(std::process::Stdio::null())
+            .stdout(std::process::Stdio::piped())
+            .stderr(std::process::Stdio::piped())
+            .kill_on_drop(true)
+            .spawn()
+            .map_err(io("run", &self.tools.oci_runtime))?;
+        match tokio::time::timeout(timeout, child.wait_with_output()).await {
+            Ok(Ok(out)) => Ok((out.status.code().unwrap_or(-1), out.stdout, out.stderr)),
+            Ok(Err(e)) => Err(RuntimeError::Io {
+                action: "exec in",
+                path: PathBuf::from(id),
+                source: e,
+            }),
+            Err(_) => Err(RuntimeError::Invalid(format!(
+                "command timed out after {}s",
+                timeout.as_secs_f64()
+            ))),
+        }
+    }
+}
+
+async fn wait_for(path: &Path, within: Duration) -> bool {
+    let start = Instant::now();
+    while start.elapsed() < within {
+        if path.exists() {
+            return true;
+        }
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+    path.exists()
+}

@@ -1,0 +1,109 @@
+//! Host preparation and the external programs the runtime drives: the OCI runtime (crun by
+//! default, runc selectable), conmon (the per-container supervisor) and catatonit (pause).
+
+use std::path::{Path, PathBuf};
+
+#[derive(Debug, thiserror::Error)]
+pub enum HostError {
+    #[error("{0} not found on PATH: install the Debian package {1}")]
+    Missing(&'static str, &'static str),
+    #[error("{action} {path}: {source}")]
+    Io {
+        action: &'static str,
+        path: PathBuf,
+        source: std::io::Error,
+    },
+}
+
+fn which(name: &str) -> Option<PathBuf> {
+    let path = std::env::var_os("PATH")
+        .unwrap_or_else(|| "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin".into());
+    std::env::split_paths(&path)
+        .map(|d| d.join(name))
+        .find(|p| p.is_file())
+}
+
+/// The programs found on this host.
+#[derive(Debug, Clone)]
+pub struct Tools {
+    /// crun or runc.
+    pub oci_runtime: PathBuf,
+    pub conmon: PathBuf,
+    pub catatonit: PathBuf,
+}
+
+/// Which OCI runtime to use.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum OciRuntimeKind {
+    #[default]
+    Crun,
+    Runc,
+}
+
+impl Tools {
+    pub fn find(kind: OciRuntimeKind) -> Result<Tools, HostError> {
+        let mut kind = kind;
+        if kind == OciRuntimeKind::Crun && !crun_usable() {
+            tracing::warn!("crun cannot run containers on this host's cgroup layout; using runc");
+            kind = OciRuntimeKind::Runc;
+        }
+        let oci_runtime = match kind {
+            OciRuntimeKind::Crun => which("crun").ok_or(HostError::Missing("crun", "crun"))?,
+            OciRuntimeKind::Runc => which("runc").ok_or(HostError::Missing("runc", "runc"))?,
+        };
+        Ok(Tools {
+            oci_runtime,
+            conmon: which("conmon").ok_or(HostError::Missing("conmon", "conmon"))?,
+            catatonit: which("catatonit").ok_or(HostError::Missing("catatonit", "catatonit"))?,
+        })
+    }
+}
+
+/// crun 1.8 refuses a hybrid cgroup layout whose v2 mount has controllers (here: hugetlb).
+/// Binding hugetlb to a v1 hierarchy, as systemd does on hybrid hosts, fixes it.
+fn crun_usable() -> bool {
+    let controllers =
+        std::fs::read_to_string("/sys/fs/cgroup/unified/cgroup.controllers").unwrap_or_default();
+    let v1 = Path::new("/sys/fs/cgroup/memory").exists();
+    if !v1 || controllers.trim().is_empty() {
+        return true;
+    }
+    let mut ok = true;
+    for c in controllers.split_whitespace() {
+        let dir = Path::new("/sys/fs/cgroup").join(c);
+        if dir.join("cgroup.procs").exists() {
+            continue;
+        }
+        let mounted = std::fs::create_dir_all(&dir).is_ok()
+            && nix::mount::mount(
+                Some("cgroup"),
+                &dir,
+                Some("cgroup"),
+                nix::mount::MsFlags::empty(),
+                Some(c),
+            )
+            .is_ok();
+        if mounted {
+            tracing::info!(
+                controller = c,
+                "mounted a cgroup v1 hierarchy so crun accepts the hybrid layout"
+            );
+        } else {
+            ok = false;
+        }
+    }
+    ok && std::fs::read_to_string("/sys/fs/cgroup/unified/cgroup.controllers")
+        .is_ok_and(|s| s.trim().is_empty())
+}
+
+/// The cgroup v1 controllers mounted on this host (for cleanup of pod cgroups).
+pub fn cgroup_v1_dirs() -> Vec<PathBuf> {
+    let Ok(rd) = std::fs::read_dir("/sys/fs/cgroup") else {
+        return Vec::new();
+    };
+    rd.filter_map(|e| e.ok().map(|e| e.path()))
+        .filter(|p| {
+            p.join("cgroup.procs").exists() && p.file_name().is_some_and(|n| n != "unified")
+        })
+        .collect()
+}

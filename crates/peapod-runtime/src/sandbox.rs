@@ -1,0 +1,296 @@
+//! Pod sandboxes: the pause process that holds a pod's network, IPC and UTS namespaces (and its
+//! PID namespace when shared), plus the files every container of the pod shares.
+
+use crate::config::SandboxConfig;
+use crate::oci::{pause_spec, PauseSpec};
+use crate::runtime::{io, write_atomic, Result, Runtime, RuntimeError};
+use std::path::{Path, PathBuf};
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SandboxStatus {
+    pub pod_uid: String,
+    pub pause_pid: u32,
+    pub running: bool,
+    /// /proc/<pause>/ns/net, for CNI.
+    pub netns: PathBuf,
+}
+
+#[derive(serde::Serialize, serde::Deserialize)]
+struct SandboxRecord {
+    name: String,
+    namespace: String,
+    hostname: String,
+    host_network: bool,
+    share_pid: bool,
+    pause_pid: u32,
+}
+
+pub(crate) fn pause_id(uid: &str) -> String {
+    format!("{uid}-pause")
+}
+
+/// The pod's cgroup parent (cgroupfs driver): `/peapod/pod<uid>`.
+pub(crate) fn pod_cgroup(uid: &str) -> String {
+    format!("/peapod/pod{uid}")
+}
+
+/// The kubelet's /etc/hosts for a pod.
+pub fn hosts_file(
+    hostname: &str,
+    pod_ip: Option<&str>,
+    aliases: &[(String, Vec<String>)],
+) -> String {
+    let mut s = String::from(
+        "# Kubernetes-managed hosts file.\n127.0.0.1\tlocalhost\n::1\tlocalhost ip6-localhost ip6-loopback\nfe00::0\tip6-localnet\nfe00::0\tip6-mcastprefix\nfe00::1\tip6-allnodes\nfe00::2\tip6-allrouters\n",
+    );
+    if let Some(ip) = pod_ip {
+        s.push_str(&format!("{ip}\t{hostname}\n"));
+    }
+    if !aliases.is_empty() {
+        s.push_str("\n# Entries added by HostAliases.\n");
+        for (ip, names) in aliases {
+            s.push_str(&format!("{ip}\t{}\n", names.join("\t")));
+        }
+    }
+    s
+}
+
+pub fn resolv_conf(dns: &crate::config::DnsConfig) -> String {
+    let mut s = String::new();
+    if !dns.searches.is_empty() {
+        s.push_str(&format!("search {}\n", dns.searches.join(" ")));
+    }
+    for n in &dns.nameservers {
+        s.push_str(&format!("nameserver {n}\n"));
+    }
+    if !dns.options.is_empty() {
+        s.push_str(&format!("options {}\n", dns.options.join(" ")));
+    }
+    s
+}
+
+fn pid_alive(pid: u32) -> bool {
+    pid > 0 && nix::sys::signal::kill(nix::unistd::Pid::from_raw(pid as i32), None).is_ok()
+}
+
+impl Runtime {
+    /// Creates and starts the sandbox; if it already runs (agent restart), returns it as it is.
+    pub async fn run_sandbox(&self, cfg: &SandboxConfig) -> Result<SandboxStatus> {
+        if let Some(st) = self.sandbox_status(&cfg.pod_uid).await? {
+            if st.running {
+                return Ok(st);
+            }
+            // A dead pause means new namespaces: everything of the old sandbox goes.
+            self.remove_sandbox(&cfg.pod_uid).await?;
+        }
+        let dir = self.pod_dir(&cfg.pod_uid);
+        for d in [
+            dir.join("pause"),
+            dir.join("containers"),
+            dir.join("exits"),
+            dir.join("logs"),
+            dir.join("shm"),
+        ] {
+            std::fs::create_dir_all(&d).map_err(io("create", &d))?;
+        }
+        // The pod's /dev/shm, shared by its containers as their IPC namespace is.
+        let shm = dir.join("shm");
+        if !is_mountpoint(&shm) {
+            nix::mount::mount(
+                Some("shm"),
+                &shm,
+                Some("tmpfs"),
+                nix::mount::MsFlags::MS_NOSUID
+                    | nix::mount::MsFlags::MS_NODEV
+                    | nix::mount::MsFlags::MS_NOEXEC,
+                Some("mode=1777,size=65536k"),
+            )
+            .map_err(|e| RuntimeError::Io {
+                action: "mount shm tmpfs on",
+                path: shm.clone(),
+                source: e.into(),
+            })?;
+        }
+        write_atomic(
+            &dir.join("hosts"),
+            hosts_file(&cfg.hostname, None, &cfg.host_aliases).as_bytes(),
+        )?;
+        write_atomic(&dir.join("resolv.conf"), resolv_conf(&cfg.dns).as_bytes())?;
+        write_atomic(
+            &dir.join("hostname"),
+            format!("{}\n", cfg.hostname).as_bytes(),
+        )?;
+
+        let bundle = dir.join("pause");
+        let rootfs = self.pause_rootfs();
+        let spec = pause_spec(&PauseSpec {
+            sandbox: cfg,
+            rootfs: &rootfs,
+            cgroups_path: format!("{}/pause", pod_cgroup(&cfg.pod_uid)),
+        })?;
+        let config = bundle.join("config.json");
+        spec.save(&config)
+            .map_err(|e| RuntimeError::Invalid(format!("writing {}: {e}", config.display())))?;
+        let id = pause_id(&cfg.pod_uid);
+        let pidfile = bundle.join("pid");
+        let _ = self.oci(&["delete", "--force", &id]).await;
+        self.run_detached(&bundle, &pidfile, &id).await?;
+        let pid: u32 = std::fs::read_to_string(&pidfile)
+            .map_err(io("read", &pidfile))?
+            .trim()
+            .parse()
+            .unwrap_or(0);
+        let record = SandboxRecord {
+            name: cfg.name.clone(),
+            namespace: cfg.namespace.clone(),
+            hostname: cfg.hostname.clone(),
+            host_network: cfg.host_network,
+            share_pid: cfg.share_pid,
+            pause_pid: pid,
+        };
+        write_atomic(
+            &dir.join("sandbox.json"),
+            &serde_json::to_vec(&record).unwrap_or_default(),
+        )?;
+        Ok(SandboxStatus {
+            pod_uid: cfg.pod_uid.clone(),
+            pause_pid: pid,
+            running: pid_alive(pid),
+            netns: netns_path(pid),
+        })
+    }
+
+    /// The sandbox of a pod, if one was created (running or not).
+    pub async fn sandbox_status(&self, uid: &str) -> Result<Option<SandboxStatus>> {
+        let path = self.pod_dir(uid).join("sandbox.json");
+        let Ok(bytes) = std::fs::read(&path) else {
+            return Ok(None);
+        };
+        let rec: SandboxRecord = serde_json::from_slice(&bytes)
+            .map_err(|e| RuntimeError::Invalid(format!("{}: {e}", path.display())))?;
+        let running = match self.oci_state(&pause_id(uid)).await? {
+            Some((status, pid)) => status == "running" && pid == rec.pause_pid && pid_alive(pid),
+            None => false,
+        };
+        Ok(Some(SandboxStatus {
+            pod_uid: uid.to_string(),
+            pause_pid: rec.pause_pid,
+            running,
+            netns: netns_path(rec.pause_pid),
+        }))
+    }
+
+    /// Rewrites the pod's /etc/hosts once its IP is known.
+    pub fn set_pod_ip(&self, cfg: &SandboxConfig, ip: &str) -> Result<()> {
+        let dir = self.pod_dir(&cfg.pod_uid);
+        write_atomic(
+            &dir.join("hosts"),
+            hosts_file(&cfg.hostname, Some(ip), &cfg.host_aliases).as_bytes(),
+        )
+    }
+
+    /// Every pod uid with a sandbox directory (for adoption and cleanup after a restart).
+    pub fn list_sandboxes(&self) -> Vec<String> {
+        let Ok(rd) = std::fs::read_dir(self.root.join("pods")) else {
+            return Vec::new();
+        };
+        rd.filter_map(|e| e.ok()?.file_name().into_string().ok())
+            .collect()
+    }
+
+    /// Stops the pause process (containers must be stopped first).
+    pub async fn stop_sandbox(&self, uid: &str) -> Result<()> {
+        let id = pause_id(uid);
+        let _ = self.oci(&["kill", &id, "KILL"]).await;
+        Ok(())
+    }
+
+    /// Removes everything of a pod: containers, pause, mounts, cgroups, files. Logs go too.
+    pub async fn remove_sandbox(&self, uid: &str) -> Result<()> {
+        for id in self.list_containers(uid) {
+            self.remove_container(uid, &id).await?;
+        }
+        let id = pause_id(uid);
+        let _ = self.oci(&["kill", &id, "KILL"]).await;
+        let _ = self.oci(&["delete", "--force", &id]).await;
+        let dir = self.pod_dir(uid);
+        let shm = dir.join("shm");
+        if is_mountpoint(&shm) {
+            let _ = nix::mount::umount2(&shm, nix::mount::MntFlags::MNT_DETACH);
+        }
+        for c in crate::host::cgroup_v1_dirs() {
+            let pod = c.join(pod_cgroup(uid).trim_start_matches('/'));
+            remove_cgroup_tree(&pod);
+        }
+        if dir.exists() {
+            std::fs::remove_dir_all(&dir).map_err(io("remove", &dir))?;
+        }
+        Ok(())
+    }
+}
+
+/// Removes a cgroup directory and its children, deepest first (cgroupfs dirs need rmdir).
+fn remove_cgroup_tree(dir: &Path) {
+    if let Ok(rd) = std::fs::read_dir(dir) {
+        for e in rd.flatten() {
+            if e.file_type().is_ok_and(|t| t.is_dir()) {
+                remove_cgroup_tree(&e.path());
+            }
+        }
+    }
+    let _ = std::fs::remove_dir(dir);
+}
+
+pub(crate) fn netns_path(pid: u32) -> PathBuf {
+    PathBuf::from(format!("/proc/{pid}/ns/net"))
+}
+
+pub(crate) fn path_str(p: &Path) -> String {
+    p.to_string_lossy().into_owned()
+}
+
+/// True when `p` is a mount point (listed in /proc/self/mountinfo).
+pub(crate) fn is_mountpoint(p: &Path) -> bool {
+    let Ok(canon) = p.canonicalize() else {
+        return false;
+    };
+    let target = canon.to_string_lossy().into_owned();
+    std::fs::read_to_string("/proc/self/mountinfo")
+        .unwrap_or_default()
+        .lines()
+        .any(|l| l.split(' ').nth(4) == Some(target.as_str()))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn hosts_file_matches_kubelet() {
+        let h = hosts_file(
+            "web",
+            Some("10.244.0.5"),
+            &[("1.2.3.4".into(), vec!["a".into(), "b".into()])],
+        );
+        assert!(h.starts_with("# Kubernetes-managed hosts file.\n127.0.0.1\tlocalhost\n"));
+        assert!(h.contains("10.244.0.5\tweb\n"));
+        assert!(h.ends_with("# Entries added by HostAliases.\n1.2.3.4\ta\tb\n"));
+    }
+
+    #[test]
+    fn resolv_conf_cluster_first() {
+        let dns = crate::config::DnsConfig {
+            nameservers: vec!["10.96.0.10".into()],
+            searches: vec![
+                "default.svc.cluster.local".into(),
+                "svc.cluster.local".into(),
+                "cluster.local".into(),
+            ],
+            options: vec!["ndots:5".into()],
+        };
+        assert_eq!(
+            resolv_conf(&dns),
+            "search default.svc.cluster.local svc.cluster.local cluster.local\nnameserver 10.96.0.10\noptions ndots:5\n"
+        );
+    }
+}

@@ -1,0 +1,235 @@
+//! Root-level tests of the runtime against the real crun and conmon: a sandbox with two
+//! containers sharing namespaces, exit codes, CRI logs, exec, adoption after the agent goes
+//! away, and no leftovers after removal. Skipped (with a note) when not root.
+
+use peapod_runtime::config::{ContainerConfig, SandboxConfig};
+use peapod_runtime::host::OciRuntimeKind;
+use peapod_runtime::{ContainerState, Runtime};
+use std::path::PathBuf;
+use std::time::{Duration, Instant};
+
+fn is_root() -> bool {
+    nix::unistd::geteuid().is_root()
+}
+
+/// The test image archives: $PEAPOD_TEST_IMAGES, the repo's images/out, or ../shared/images.
+pub fn image_archive(file: &str) -> Option<PathBuf> {
+    let repo = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../..");
+    let mut dirs = Vec::new();
+    if let Ok(d) = std::env::var("PEAPOD_TEST_IMAGES") {
+        dirs.push(PathBuf::from(d));
+    }
+    dirs.push(repo.join("images/out"));
+    dirs.push(repo.join("../shared/images"));
+    dirs.into_iter().map(|d| d.join(file)).find(|p| p.exists())
+}
+
+fn sandbox(uid: &str, share_pid: bool) -> SandboxConfig {
+    SandboxConfig {
+        pod_uid: uid.to_string(),
+        name: "testpod".into(),
+        namespace: "default".into(),
+        hostname: "testpod".into(),
+        share_pid,
+        ..Default::default()
+    }
+}
+
+fn container(name: &str, script: &str) -> ContainerConfig {
+    ContainerConfig {
+        name: name.into(),
+        image: "busybox".into(),
+        command: vec!["sh".into(), "-c".into(), script.into()],
+        ..Default::default()
+    }
+}
+
+async fn wait_exit(rt: &Runtime, uid: &str, id: &str) -> ContainerState {
+    let start = Instant::now();
+    loop {
+        let st = rt.container_status(uid, id).await.unwrap().state;
+        if matches!(st, ContainerState::Exited { .. }) || start.elapsed() > Duration::from_secs(10)
+        {
+            return st;
+        }
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+}
+
+fn ns_of(pid: u32, ns: &str) -> String {
+    std::fs::read_link(format!("/proc/{pid}/ns/{ns}"))
+        .map(|p| p.display().to_string())
+        .unwrap_or_default()
+}
+
+#[tokio::test]
+async fn sandbox_with_two_containers() {
+    if !is_root() {
+        eprintln!("skipped: needs root");
+        return;
+    }
+    let Some(archive) = image_archive("busybox-latest.oci.tar") else {
+        eprintln!("skipped: no busybox-latest.oci.tar (run images/build.sh)");
+        return;
+    };
+    let dir = tempfile::tempdir().unwrap();
+    let rt = Runtime::open(dir.path(), OciRuntimeKind::Crun).unwrap();
+    rt.images.import_archive(&archive).unwrap();
+    let uid = "11111111-2222-3333-4444-555555555555";
+    let sb = rt.run_sandbox(&sandbox(uid, false)).await.unwrap();
+    assert!(sb.running);
+
+    let long = rt
+        .create_container(
+            uid,
+            &container(
+                "app",
+                "trap 'exit 0' TERM; echo started; while true; do sleep 0.2; done",
+            ),
+        )
+        .await
+        .unwrap();
+    rt.start_container(uid, &long).await.unwrap();
+    let short = rt
+        .create_container(uid, &container("fails", "echo out; echo err >&2; exit 7"))
+        .await
+        .unwrap();
+    rt.start_container(uid, &short).await.unwrap();
+
+    // Exit code and CRI-format log of the short one.
+    match wait_exit(&rt, uid, &short).await {
+        ContainerState::Exited {
+            exit_code, reason, ..
+        } => assert_eq!((exit_code, reason.as_str()), (7, "Error")),
+        other => panic!("{other:?}"),
+    }
+    let log = std::fs::read_to_string(rt.log_path(uid, "fails", 0)).unwrap();
+    let lines: Vec<&str> = log.lines().collect();
+    assert_eq!(lines.len(), 2, "{log}");
+    assert!(
+        lines[0].ends_with(" stdout F out") && lines[1].ends_with(" stderr F err"),
+        "{log}"
+    );
+
+    // Shared UTS (hostname), network and IPC with the pause process; own PID namespace.
+    let ContainerState::Running { pid, .. } = rt.container_status(uid, &long).await.unwrap().state
+    else {
+        panic!()
+    };
+    let (code, out, _) = rt
+        .exec_sync(&long, &["hostname".into()], Duration::from_secs(5))
+        .await
+        .unwrap();
+    assert_eq!((code, String::from_utf8_lossy(&out).trim()), (0, "testpod"));
+    for ns in ["net", "ipc", "uts"] {
+        assert_eq!(ns_of(pid, ns), ns_of(sb.pause_pid, ns), "{ns} shared");
+    }
+    assert_ne!(
+        ns_of(pid, "pid"),
+        ns_of(sb.pause_pid, "pid"),
+        "pid not shared unless asked"
+    );
+    assert_ne!(ns_of(pid, "mnt"), ns_of(sb.pause_pid, "mnt"));
+    // /etc/hosts comes from the pod; the host's processes are invisible.
+    let (_, hosts, _) = rt
+        .exec_sync(
+            &long,
+            &["cat".into(), "/etc/hosts".into()],
+            Duration::from_secs(5),
+        )
+        .await
+        .unwrap();
+    assert!(String::from_utf8_lossy(&hosts).starts_with("# Kubernetes-managed hosts file."));
+    let (_, ps, _) = rt
+        .exec_sync(&long, &["ps".into()], Duration::from_secs(5))
+        .await
+        .unwrap();
+    assert!(
+        String::from_utf8_lossy(&ps).lines().count() <= 4,
+        "{}",
+        String::from_utf8_lossy(&ps)
+    );
+    // A failing exec reports its exit code.
+    let (code, _, _) = rt
+        .exec_sync(
+            &long,
+            &["sh".into(), "-c".into(), "exit 3".into()],
+            Duration::from_secs(5),
+        )
+        .await
+        .unwrap();
+    assert_eq!(code, 3);
+
+    // Graceful stop: the shell traps SIGTERM and exits 0 well within the grace period.
+    let t = Instant::now();
+    rt.stop_container(uid, &long, Duration::from_secs(10))
+        .await
+        .unwrap();
+    assert!(t.elapsed() < Duration::from_secs(5));
+    match rt.container_status(uid, &long).await.unwrap().state {
+        ContainerState::Exited { exit_code, .. } => assert_eq!(exit_code, 0),
+        other => panic!("{other:?}"),
+    }
+
+    let pod_dir = rt.pod_dir(uid).display().to_string();
+    rt.remove_sandbox(uid).await.unwrap();
+    assert!(!rt.pod_dir(uid).exists());
+    let mounts = std::fs::read_to_string("/proc/self/mountinfo").unwrap();
+    let left: Vec<&str> = mounts.lines().filter(|l| l.contains(&pod_dir)).collect();
+    assert!(left.is_empty(), "no mounts left: {left:#?}");
+    assert!(
+        !PathBuf::from(format!("/sys/fs/cgroup/memory/peapod/pod{uid}")).exists(),
+        "no cgroup left"
+    );
+}
+
+#[tokio::test]
+async fn exit_codes_survive_the_agent_and_pid_sharing() {
+    if !is_root() {
+        eprintln!("skipped: needs root");
+        return;
+    }
+    let Some(archive) = image_archive("busybox-latest.oci.tar") else {
+        eprintln!("skipped: no busybox-latest.oci.tar (run images/build.sh)");
+        return;
+    };
+    let dir = tempfile::tempdir().unwrap();
+    let uid = "aaaaaaaa-2222-3333-4444-555555555555";
+    let id;
+    {
+        let rt = Runtime::open(dir.path(), OciRuntimeKind::Crun).unwrap();
+        rt.images.import_archive(&archive).unwrap();
+        rt.run_sandbox(&sandbox(uid, true)).await.unwrap();
+        id = rt
+            .create_container(uid, &container("late", "sleep 1; exit 3"))
+            .await
+            .unwrap();
+        rt.start_container(uid, &id).await.unwrap();
+        // With a shared PID namespace, the pause process is PID 1.
+        let (_, out, _) = rt
+            .exec_sync(
+                &id,
+                &["cat".into(), "/proc/1/cmdline".into()],
+                Duration::from_secs(5),
+            )
+            .await
+            .unwrap();
+        assert!(
+            String::from_utf8_lossy(&out).starts_with("/pause"),
+            "{}",
+            String::from_utf8_lossy(&out)
+        );
+    }
+    // The "agent" is gone while the container exits; a new one finds the exit code.
+    tokio::time::sleep(Duration::from_millis(1500)).await;
+    let rt = Runtime::open(dir.path(), OciRuntimeKind::Crun).unwrap();
+    assert!(
+        rt.sandbox_status(uid).await.unwrap().unwrap().running,
+        "sandbox adopted"
+    );
+    match wait_exit(&rt, uid, &id).await {
+        ContainerState::Exited { exit_code, .. } => assert_eq!(exit_code, 3),
+        other => panic!("{other:?}"),
+    }
+    rt.remove_sandbox(uid).await.unwrap();
+}
