@@ -5,10 +5,12 @@
 mod bootstrap;
 mod namespace;
 mod node;
+mod scheduler;
 
 pub use bootstrap::{bootstrap, BootstrapConfig};
 pub use namespace::NamespaceController;
 pub use node::{NodeConfig, NodeHeartbeat};
+pub use scheduler::Scheduler;
 
 use peapod_api::error::ApiError;
 use peapod_api::resources::{lookup, ResourceInfo};

@@ -3,11 +3,14 @@
 use crate::host;
 use anyhow::{bail, Context};
 use clap::Args;
+use peapod_agent::{Agent, ClusterConfig};
 use peapod_apiserver::pki::{ensure_private_dir, write_file_atomic, Pki};
 use peapod_apiserver::{AppState, Registry, RegistryConfig};
 use peapod_controllers::{
-    bootstrap, BootstrapConfig, NamespaceController, NodeConfig, NodeHeartbeat,
+    bootstrap, BootstrapConfig, NamespaceController, NodeConfig, NodeHeartbeat, Scheduler,
 };
+use peapod_runtime::host::OciRuntimeKind;
+use peapod_runtime::Runtime;
 use peapod_store::{EmbeddedStore, Options};
 use std::net::{Ipv4Addr, SocketAddr};
 use std::path::PathBuf;
@@ -55,6 +58,40 @@ pub struct ServerArgs {
     /// Revisions of watch history kept; a watch from an older resourceVersion gets 410 Gone.
     #[arg(long, default_value_t = 100_000)]
     pub watch_history: u64,
+    /// The OCI runtime that runs containers.
+    #[arg(long, value_enum, default_value = "crun")]
+    pub oci_runtime: OciRuntimeArg,
+    /// Run only the control plane: no scheduler, no node agent (pods stay Pending).
+    #[arg(long)]
+    pub no_node: bool,
+}
+
+#[derive(clap::ValueEnum, Debug, Clone, Copy)]
+pub enum OciRuntimeArg {
+    Crun,
+    Runc,
+}
+
+/// Imports every image archive in `dir` (files ending in .tar), logging each.
+async fn preload(runtime: &Arc<Runtime>, dir: &std::path::Path) -> anyhow::Result<()> {
+    let mut files: Vec<PathBuf> = std::fs::read_dir(dir)
+        .with_context(|| format!("--preload-images {}", dir.display()))?
+        .filter_map(|e| e.ok().map(|e| e.path()))
+        .filter(|p| p.extension().is_some_and(|x| x == "tar"))
+        .collect();
+    files.sort();
+    for f in files {
+        let rt = runtime.clone();
+        let path = f.clone();
+        let started = std::time::Instant::now();
+        match tokio::task::spawn_blocking(move || rt.images.import_archive(&path)).await? {
+            Ok(names) => {
+                tracing::info!(archive = %f.display(), images = ?names, ms = started.elapsed().as_millis() as u64, "imported")
+            }
+            Err(e) => tracing::error!(archive = %f.display(), error = %e, "image import failed"),
+        }
+    }
+    Ok(())
 }
 
 /// Parses `a.b.c.d/n`.
@@ -131,11 +168,36 @@ pub async fn run(args: ServerArgs) -> anyhow::Result<()> {
         tokio::net::TcpListener::bind(SocketAddr::from((args.bind_address, args.api_port)))
             .await
             .with_context(|| format!("listening on {}:{}", args.bind_address, args.api_port))?;
+    // The node: container runtime and agent (unless this is a control-plane-only server).
+    let runtime = if args.no_node {
+        None
+    } else {
+        let kind = match args.oci_runtime {
+            OciRuntimeArg::Crun => OciRuntimeKind::Crun,
+            OciRuntimeArg::Runc => OciRuntimeKind::Runc,
+        };
+        match Runtime::open(&args.data_dir, kind) {
+            Ok(rt) => Some(Arc::new(rt)),
+            Err(e) => {
+                tracing::error!(error = %e, "the container runtime cannot start; running the control plane only (pods stay Pending)");
+                None
+            }
+        }
+    };
+    if let (Some(rt), Some(dir)) = (&runtime, &args.preload_images) {
+        preload(rt, dir).await?;
+    }
+    let logs: Option<Arc<dyn peapod_apiserver::logs::LogSource>> = runtime.as_ref().map(|rt| {
+        Arc::new(peapod_agent::logs::NodeLogs {
+            runtime: rt.clone(),
+        }) as Arc<dyn peapod_apiserver::logs::LogSource>
+    });
     let state = Arc::new(AppState {
         registry: registry.clone(),
         admin_token: pki.admin_token.clone(),
         server_address: format!("{node_ip}:{}", args.api_port),
         bookmark_interval: Duration::from_secs(60),
+        logs,
     });
     let (stop_tx, stop_rx) = tokio::sync::watch::channel(false);
     let mut tasks = tokio::task::JoinSet::new();
@@ -169,6 +231,16 @@ pub async fn run(args: ServerArgs) -> anyhow::Result<()> {
         max_pods: 110,
     };
     tasks.spawn(NodeHeartbeat::new(registry.clone(), node).run(stop_rx.clone()));
+    if let Some(rt) = runtime {
+        tasks.spawn(Scheduler::new(registry.clone(), &node_name).run(stop_rx.clone()));
+        let cluster = ClusterConfig {
+            cluster_dns: args.cluster_dns.to_string(),
+            cluster_domain: args.cluster_domain.clone(),
+            node_name: node_name.clone(),
+            node_ip: node_ip.to_string(),
+        };
+        tasks.spawn(Agent::new(registry.clone(), rt, cluster, args.offline).run(stop_rx.clone()));
+    }
     tracing::info!(
         api = %format!("https://{}:{}", args.bind_address, args.api_port),
         kubeconfig = %kubeconfig_path.display(),

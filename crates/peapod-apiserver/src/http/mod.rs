@@ -35,6 +35,8 @@ pub struct AppState {
     pub server_address: String,
     /// Period of watch bookmarks.
     pub bookmark_interval: Duration,
+    /// The node agent's container logs, once it runs.
+    pub logs: Option<Arc<dyn crate::logs::LogSource>>,
 }
 
 /// Most connections served at once; more wait in the kernel's accept queue.

@@ -216,10 +216,24 @@ async fn serve(
         Some("status") if r.has_status => Subresource::Status,
         Some("log") if r.plural == "pods" && method == Method::GET => {
             let name = info.name.as_deref().unwrap_or_default();
-            return Err(crate::logs::unavailable_reason(
-                &reg.get(r, ns, name).await?,
-                q.get("container").map(String::as_str),
-            ));
+            let pod = reg.get(r, ns, name).await?;
+            let opts = crate::logs::LogOptions::from_query(q)?;
+            let container =
+                crate::logs::check_request(&pod, q.get("container").map(String::as_str), &opts)?;
+            let Some(source) = &state.logs else {
+                return Err(ApiError::Unavailable(format!(
+                    "no node agent serves logs for pod {name}"
+                )));
+            };
+            let mut rx = source.stream(&pod, &container, &opts).await?;
+            let stream = futures::stream::poll_fn(move |cx| {
+                rx.poll_recv(cx).map(|o| o.map(Ok::<_, std::io::Error>))
+            });
+            return Ok(axum::response::Response::builder()
+                .status(200)
+                .header("content-type", "text/plain")
+                .body(axum::body::Body::from_stream(stream))
+                .unwrap_or_default());
         }
         Some("binding") if r.plural == "pods" && method == Method::POST => {
             let name = info.name.as_deref().unwrap_or_default();

@@ -1,0 +1,182 @@
+//! peapod's node agent, the kubelet's counterpart: it watches the pods bound to this node and
+//! runs one worker per pod that drives the runtime and reports status and events through the
+//! API. Containers never depend on the agent staying alive: after a restart it adopts what runs.
+
+mod backoff;
+mod events;
+pub mod logs;
+mod net;
+mod podspec;
+mod probe;
+mod status;
+mod worker;
+
+pub use events::{ObjectRef, Recorder};
+pub use podspec::ClusterConfig;
+
+use k8s_openapi::api::core::v1::Pod;
+use peapod_api::resources::lookup;
+use peapod_api::selector::{supported_fields, FieldSelector};
+use peapod_apiserver::registry::{ListOptions, WatchEvent, WatchOptions};
+use peapod_apiserver::Registry;
+use peapod_runtime::Runtime;
+use std::collections::HashMap;
+use std::sync::Arc;
+use std::time::Duration;
+use tokio::sync::watch;
+use worker::PodWorker;
+
+/// What every pod worker shares.
+pub struct AgentCtx {
+    pub registry: Arc<Registry>,
+    pub runtime: Arc<Runtime>,
+    pub recorder: Recorder,
+    pub cluster: ClusterConfig,
+    pub offline: bool,
+}
+
+impl AgentCtx {
+    /// The error a pull of a missing image ends with.
+    fn pull_error(&self, image: &str) -> String {
+        if self.offline {
+            format!("image {image:?} is not present and the node is offline (--offline); import it with --preload-images or `peapod image import`")
+        } else {
+            format!("pulling {image:?} from a registry is not supported by this node yet; import it with --preload-images or `peapod image import`")
+        }
+    }
+}
+
+pub struct Agent {
+    ctx: Arc<AgentCtx>,
+}
+
+struct Running {
+    tx: watch::Sender<Option<Pod>>,
+    task: tokio::task::JoinHandle<()>,
+}
+
+impl Agent {
+    pub fn new(
+        registry: Arc<Registry>,
+        runtime: Arc<Runtime>,
+        cluster: ClusterConfig,
+        offline: bool,
+    ) -> Self {
+        let recorder = Recorder::new(registry.clone(), &cluster.node_name, "kubelet");
+        Agent {
+            ctx: Arc::new(AgentCtx {
+                registry,
+                runtime,
+                recorder,
+                cluster,
+                offline,
+            }),
+        }
+    }
+
+    pub fn ctx(&self) -> Arc<AgentCtx> {
+        self.ctx.clone()
+    }
+
+    pub async fn run(self, mut shutdown: watch::Receiver<bool>) {
+        let Some(pods) = lookup("", "v1", "pods") else {
+            return;
+        };
+        let selector = match FieldSelector::parse(
+            &format!("spec.nodeName={}", self.ctx.cluster.node_name),
+            supported_fields("pods"),
+        ) {
+            Ok(s) => s,
+            Err(e) => {
+                tracing::error!(error = %e, "bad node name for a field selector");
+                return;
+            }
+        };
+        let mut workers: HashMap<String, Running> = HashMap::new();
+        let mut cleaned = false;
+        loop {
+            let opts = WatchOptions {
+                field_selector: selector.clone(),
+                ..Default::default()
+            };
+            let mut events = match self.ctx.registry.watch(pods, None, opts).await {
+                Ok(e) => e,
+                Err(e) => {
+                    tracing::warn!(error = %e, "pod watch failed; retrying");
+                    tokio::time::sleep(Duration::from_secs(1)).await;
+                    continue;
+                }
+            };
+            if !cleaned {
+                // Sandboxes of pods the API no longer has are leftovers of a crash: reclaim them.
+                let lo = ListOptions {
+                    field_selector: selector.clone(),
+                    ..Default::default()
+                };
+                if let Ok(list) = self.ctx.registry.list(pods, None, &lo).await {
+                    let live: Vec<String> = list
+                        .items
+                        .iter()
+                        .filter_map(|p| peapod_api::meta::uid(p).map(String::from))
+                        .collect();
+                    for uid in self.ctx.runtime.list_sandboxes() {
+                        if !live.contains(&uid) {
+                            tracing::info!(%uid, "removing the sandbox of a pod that no longer exists");
+                            let _ = self.ctx.runtime.remove_sandbox(&uid).await;
+                        }
+                    }
+                    cleaned = true;
+                }
+            }
+            loop {
+                let ev = tokio::select! {
+                    _ = shutdown.changed() => {
+                        // Containers keep running; workers just stop.
+                        for (_, w) in workers.drain() {
+                            w.task.abort();
+                        }
+                        return;
+                    }
+                    ev = events.recv() => ev,
+                };
+                let (obj, deleted) = match ev {
+                    Some(WatchEvent::Added(o)) | Some(WatchEvent::Modified(o)) => (o, false),
+                    Some(WatchEvent::Deleted(o)) => (o, true),
+                    Some(WatchEvent::Bookmark(_)) => continue,
+                    Some(WatchEvent::Error(e)) => {
+                        tracing::warn!(error = %e, "pod watch ended");
+                        break;
+                    }
+                    None => break,
+                };
+                let Ok(pod) = serde_json::from_value::<Pod>(obj) else {
+                    continue;
+                };
+                let Some(uid) = pod.metadata.uid.clone() else {
+                    continue;
+                };
+                workers.retain(|_, w| !w.task.is_finished());
+                if deleted {
+                    if let Some(w) = workers.get(&uid) {
+                        let _ = w.tx.send(None);
+                    } else {
+                        let rt = self.ctx.runtime.clone();
+                        tokio::spawn(async move { rt.remove_sandbox(&uid).await });
+                    }
+                    continue;
+                }
+                match workers.get(&uid) {
+                    Some(w) => {
+                        let _ = w.tx.send(Some(pod));
+                    }
+                    None => {
+                        let (tx, rx) = watch::channel(Some(pod));
+                        let worker = PodWorker::new(self.ctx.clone(), uid.clone());
+                        let task = tokio::spawn(worker.run(rx));
+                        workers.insert(uid, Running { tx, task });
+                    }
+                }
+            }
+        }
+    }
+}

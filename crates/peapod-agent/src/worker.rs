@@ -1,0 +1,892 @@
+//! The pod worker: one task per pod bound to this node, syncing the runtime to the pod's spec the
+//! way the kubelet's SyncPod does (sandbox, init containers one by one, app containers, restarts
+//! with back-off, probes), writing status through the API, and tearing the pod down on deletion.
+
+use crate::backoff::{go_duration, Backoff};
+use crate::events::ObjectRef;
+use crate::podspec::Resolver;
+use crate::probe::{run_once, ProbeKind, ProbeState};
+use crate::status::{is_sidecar, pod_status, Observed, StatusInput};
+use crate::AgentCtx;
+use k8s_openapi::api::core::v1::{Container, Pod, Probe};
+use peapod_api::meta::{format_time, parse_time};
+use peapod_apiserver::registry::{now_secs, Subresource, WriteOptions};
+use peapod_runtime::{ContainerState, ContainerStatus};
+use serde_json::{json, Value};
+use std::collections::HashMap;
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+use tokio::sync::{watch, Notify};
+use tokio::task::JoinHandle;
+
+/// How often a worker re-syncs without any event.
+const RESYNC: Duration = Duration::from_secs(2);
+/// Grace periods below this are raised to it (the kubelet's minimumGracePeriodInSeconds).
+const MIN_GRACE: u64 = 2;
+
+type ProbeKey = (String, ProbeKind);
+
+pub struct PodWorker {
+    ctx: Arc<AgentCtx>,
+    uid: String,
+    backoff: HashMap<String, Backoff>,
+    /// Why a container waits (start failure or back-off), by container name.
+    waiting: HashMap<String, (String, String)>,
+    /// Smoothed probe results by (container id, kind).
+    probes: Arc<Mutex<HashMap<ProbeKey, ProbeState>>>,
+    probe_tasks: HashMap<ProbeKey, JoinHandle<()>>,
+    last_status: Value,
+    wake: Arc<Notify>,
+    pulled: std::collections::HashSet<String>,
+}
+
+enum Next {
+    In(Duration),
+    Done,
+}
+
+fn all_containers(pod: &Pod) -> Vec<(Container, bool)> {
+    let spec = pod.spec.clone().unwrap_or_default();
+    let mut v: Vec<(Container, bool)> = spec
+        .init_containers
+        .unwrap_or_default()
+        .into_iter()
+        .map(|c| (c, true))
+        .collect();
+    v.extend(spec.containers.into_iter().map(|c| (c, false)));
+    v
+}
+
+fn field_path(name: &str, init: bool) -> String {
+    if init {
+        format!("spec.initContainers{{{name}}}")
+    } else {
+        format!("spec.containers{{{name}}}")
+    }
+}
+
+fn finished_secs(s: &ContainerStatus) -> Option<i64> {
+    match &s.state {
+        ContainerState::Exited { finished_at, .. } => parse_time(finished_at),
+        _ => None,
+    }
+}
+
+fn exit_code(s: &ContainerStatus) -> Option<i32> {
+    match &s.state {
+        ContainerState::Exited { exit_code, .. } => Some(*exit_code),
+        ContainerState::Unknown => Some(137),
+        _ => None,
+    }
+}
+
+impl PodWorker {
+    pub fn new(ctx: Arc<AgentCtx>, uid: String) -> Self {
+        PodWorker {
+            ctx,
+            uid,
+            backoff: HashMap::new(),
+            waiting: HashMap::new(),
+            probes: Arc::default(),
+            probe_tasks: HashMap::new(),
+            last_status: Value::Null,
+            wake: Arc::new(Notify::new()),
+            pulled: Default::default(),
+        }
+    }
+
+    pub async fn run(mut self, mut pod_rx: watch::Receiver<Option<Pod>>) {
+        let mut delay = Duration::ZERO;
+        loop {
+            tokio::select! {
+                r = pod_rx.changed() => if r.is_err() { break },
+                _ = self.wake.notified() => {}
+                _ = tokio::time::sleep(delay) => {}
+            }
+            let pod = pod_rx.borrow().clone();
+            let Some(pod) = pod else { break };
+            delay = match self.sync(&pod).await {
+                Ok(Next::In(d)) => d,
+                Ok(Next::Done) => break,
+                Err(e) => {
+                    tracing::warn!(pod = %self.key(&pod), error = %e, "pod sync failed");
+                    Duration::from_secs(1)
+                }
+            };
+        }
+        for (_, t) in self.probe_tasks.drain() {
+            t.abort();
+        }
+        // The pod is gone from the API (deleted, or never ours): nothing of it stays.
+        if pod_rx.borrow().is_none() {
+            if let Err(e) = self.ctx.runtime.remove_sandbox(&self.uid).await {
+                tracing::warn!(uid = %self.uid, error = %e, "removing sandbox failed");
+            }
+            self.ctx.recorder.forget(&self.uid);
+        }
+    }
+
+    fn key(&self, pod: &Pod) -> String {
+        format!(
+            "{}/{}",
+            pod.metadata.namespace.clone().unwrap_or_default(),
+            pod.metadata.name.clone().unwrap_or_default()
+        )
+    }
+
+    fn obj_ref(&self, pod: &Pod, field: Option<String>) -> ObjectRef {
+        ObjectRef {
+            namespace: pod.metadata.namespace.clone().unwrap_or_default(),
+            name: pod.metadata.name.clone().unwrap_or_default(),
+            uid: self.uid.clone(),
+            resource_version: pod.metadata.resource_version.clone().unwrap_or_default(),
+            field_path: field,
+        }
+    }
+
+    fn pod_label(&self, pod: &Pod) -> String {
+        format!(
+            "{}_{}({})",
+            pod.metadata.name.clone().unwrap_or_default(),
+            pod.metadata.namespace.clone().unwrap_or_default(),
+            self.uid
+        )
+    }
+
+    /// Runtime view of every container of the pod: latest and previous instance per name.
+    async fn observe(&self, pod: &Pod) -> HashMap<String, Observed> {
+        let mut by_name: HashMap<String, Vec<ContainerStatus>> = HashMap::new();
+        for id in self.ctx.runtime.list_containers(&self.uid) {
+            if let Ok(st) = self.ctx.runtime.container_status(&self.uid, &id).await {
+                by_name.entry(st.name.clone()).or_default().push(st);
+            }
+        }
+        let probes = self.probes.lock().map(|p| p.clone()).unwrap_or_default();
+        let mut out = HashMap::new();
+        for (c, _) in all_containers(pod) {
+            let mut list = by_name.remove(&c.name).unwrap_or_default();
+            list.sort_by_key(|s| s.attempt);
+            let latest = list.pop();
+            let previous = list.pop();
+            let (mut ready, mut started) = (false, false);
+            if let Some(l) = &latest {
+                if matches!(l.state, ContainerState::Running { .. }) {
+                    let get = |k: ProbeKind| probes.get(&(l.id.clone(), k)).and_then(|s| s.ok);
+                    started = c.startup_probe.is_none() || get(ProbeKind::Startup) == Some(true);
+                    ready = c.readiness_probe.is_none() || get(ProbeKind::Readiness) == Some(true);
+                }
+            }
+            out.insert(
+                c.name.clone(),
+                Observed {
+                    latest,
+                    previous,
+                    waiting: self.waiting.get(&c.name).cloned(),
+                    ready,
+                    started,
+                },
+            );
+        }
+        out
+    }
+
+    async fn sync(&mut self, pod: &Pod) -> Result<Next, String> {
+        let terminating = pod.metadata.deletion_timestamp.is_some();
+        if self.last_status.is_null() {
+            self.last_status =
+                serde_json::to_value(pod.status.clone().unwrap_or_default()).unwrap_or_default();
+        }
+        if terminating {
+            return self.terminate(pod).await;
+        }
+        let phase = self
+            .last_status
+            .get("phase")
+            .and_then(Value::as_str)
+            .unwrap_or("Pending")
+            .to_string();
+        if phase == "Succeeded" || phase == "Failed" {
+            self.stop_all(pod, "").await;
+            return Ok(Next::In(Duration::from_secs(30)));
+        }
+        let cfg = crate::podspec::sandbox_config(pod, &self.ctx.cluster);
+        let sandbox = self
+            .ctx
+            .runtime
+            .sandbox_status(&self.uid)
+            .await
+            .map_err(|e| e.to_string())?;
+        let sandbox = match sandbox {
+            Some(s) if s.running => s,
+            previous => {
+                if previous.is_some() {
+                    tracing::info!(pod = %self.key(pod), "sandbox lost; recreating it and running all init containers again");
+                    self.ctx
+                        .recorder
+                        .normal(
+                            &self.obj_ref(pod, None),
+                            "SandboxChanged",
+                            "Pod sandbox changed, it will be killed and re-created.",
+                        )
+                        .await;
+                }
+                let s = self
+                    .ctx
+                    .runtime
+                    .run_sandbox(&cfg)
+                    .await
+                    .map_err(|e| e.to_string())?;
+                crate::net::loopback_up(&s.netns).await;
+                s
+            }
+        };
+        let mut next = RESYNC;
+        let obs = self.observe(pod).await;
+        let spec = pod.spec.clone().unwrap_or_default();
+        let policy = spec
+            .restart_policy
+            .clone()
+            .unwrap_or_else(|| "Always".into());
+
+        // Liveness and startup failures kill the container; the restart rules below follow.
+        for (c, init) in all_containers(pod) {
+            let Some(latest) = obs.get(&c.name).and_then(|o| o.latest.clone()) else {
+                continue;
+            };
+            if !matches!(latest.state, ContainerState::Running { .. }) {
+                continue;
+            }
+            let failed = {
+                let p = self.probes.lock().map(|p| p.clone()).unwrap_or_default();
+                [ProbeKind::Liveness, ProbeKind::Startup]
+                    .into_iter()
+                    .find(|k| p.get(&(latest.id.clone(), *k)).and_then(|s| s.ok) == Some(false))
+            };
+            if let Some(kind) = failed {
+                let what = if init { "Init container" } else { "Container" };
+                let mut msg = format!(
+                    "{what} {} failed {} probe",
+                    c.name,
+                    kind.title().to_lowercase()
+                );
+                if policy != "Never" || is_sidecar(&c) {
+                    msg.push_str(", will be restarted");
+                }
+                self.ctx
+                    .recorder
+                    .normal(
+                        &self.obj_ref(pod, Some(field_path(&c.name, init))),
+                        "Killing",
+                        &msg,
+                    )
+                    .await;
+                let grace = spec
+                    .termination_grace_period_seconds
+                    .unwrap_or(30)
+                    .max(MIN_GRACE as i64) as u64;
+                let _ = self
+                    .ctx
+                    .runtime
+                    .stop_container(&self.uid, &latest.id, Duration::from_secs(grace))
+                    .await;
+            }
+        }
+        let obs = self.observe(pod).await;
+
+        // Init containers, in order: the first not done is started (or waited for).
+        let mut initialized = true;
+        let app_ran = spec
+            .containers
+            .iter()
+            .any(|c| obs.get(&c.name).is_some_and(|o| o.latest.is_some()));
+        let mut init_failed_never = false;
+        if !app_ran {
+            for c in spec.init_containers.clone().unwrap_or_default() {
+                let o = obs.get(&c.name).cloned().unwrap_or_default();
+                let sidecar = is_sidecar(&c);
+                match o.latest.as_ref().map(|l| &l.state) {
+                    None | Some(ContainerState::Created) => {
+                        if let Some(d) = self
+                            .start(
+                                pod,
+                                &c,
+                                true,
+                                o.latest.as_ref().map(|l| l.attempt).unwrap_or(0),
+                            )
+                            .await
+                        {
+                            next = next.min(d);
+                        }
+                        initialized = false;
+                        break;
+                    }
+                    Some(ContainerState::Running { .. }) => {
+                        if sidecar && o.started {
+                            continue;
+                        }
+                        initialized = false;
+                        break;
+                    }
+                    Some(ContainerState::Exited { exit_code: 0, .. }) if !sidecar => continue,
+                    Some(_) => {
+                        initialized = false;
+                        if !sidecar && policy == "Never" {
+                            init_failed_never = true;
+                            break;
+                        }
+                        if let Some(d) = self
+                            .restart_with_backoff(pod, &c, true, o.latest.as_ref())
+                            .await
+                        {
+                            next = next.min(d);
+                        }
+                        break;
+                    }
+                }
+            }
+        } else {
+            // Initialization is done once an app container ran; sidecars are kept running.
+            for c in spec
+                .init_containers
+                .clone()
+                .unwrap_or_default()
+                .into_iter()
+                .filter(is_sidecar)
+            {
+                let o = obs.get(&c.name).cloned().unwrap_or_default();
+                if !matches!(
+                    o.latest.as_ref().map(|l| &l.state),
+                    Some(ContainerState::Running { .. })
+                ) {
+                    if let Some(d) = self
+                        .restart_with_backoff(pod, &c, true, o.latest.as_ref())
+                        .await
+                    {
+                        next = next.min(d);
+                    }
+                }
+            }
+        }
+
+        let mut app_done = false;
+        if initialized && !init_failed_never {
+            let mut finished = 0;
+            for c in &spec.containers {
+                let o = obs.get(&c.name).cloned().unwrap_or_default();
+                match o.latest.as_ref().map(|l| &l.state) {
+                    None | Some(ContainerState::Created) => {
+                        if let Some(d) = self
+                            .start(
+                                pod,
+                                c,
+                                false,
+                                o.latest.as_ref().map(|l| l.attempt).unwrap_or(0),
+                            )
+                            .await
+                        {
+                            next = next.min(d);
+                        }
+                    }
+                    Some(ContainerState::Running { .. }) => {}
+                    Some(_) => {
+                        let code = o.latest.as_ref().and_then(exit_code).unwrap_or(1);
+                        let restart = match policy.as_str() {
+                            "Never" => false,
+                            "OnFailure" => code != 0,
+                            _ => true,
+                        };
+                        if restart {
+                            if let Some(d) = self
+                                .restart_with_backoff(pod, c, false, o.latest.as_ref())
+                                .await
+                            {
+                                next = next.min(d);
+                            }
+                        } else {
+                            finished += 1;
+                        }
+                    }
+                }
+            }
+            app_done = finished == spec.containers.len();
+        }
+        if app_done || init_failed_never {
+            // Nothing left to run: sidecars and the sandbox stop; the phase becomes terminal.
+            self.stop_all(pod, "").await;
+        }
+        self.ensure_probes(pod, &sandbox.netns).await;
+        let obs = self.observe(pod).await;
+        self.write_status(pod, &obs, true, false).await?;
+        Ok(Next::In(next))
+    }
+
+    /// Starts a new instance of a container (image check, create, start) with its events.
+    /// Returns a re-sync delay when it has to wait (image missing, config error).
+    async fn start(
+        &mut self,
+        pod: &Pod,
+        c: &Container,
+        init: bool,
+        attempt: u32,
+    ) -> Option<Duration> {
+        let obj = self.obj_ref(pod, Some(field_path(&c.name, init)));
+        let image = c.image.clone().unwrap_or_default();
+        let present = matches!(self.ctx.runtime.images.resolve(&image), Ok(Some(_)));
+        let policy = c
+            .image_pull_policy
+            .clone()
+            .unwrap_or_else(|| "IfNotPresent".into());
+        if !present {
+            let (reason, msg) = if policy == "Never" {
+                (
+                    "ErrImageNeverPull",
+                    format!("Container image \"{image}\" is not present with pull policy of Never"),
+                )
+            } else {
+                self.ctx
+                    .recorder
+                    .normal(&obj, "Pulling", &format!("Pulling image \"{image}\""))
+                    .await;
+                let err = self.ctx.pull_error(&image);
+                self.ctx
+                    .recorder
+                    .warning(
+                        &obj,
+                        "Failed",
+                        &format!("Failed to pull image \"{image}\": {err}"),
+                    )
+                    .await;
+                ("ErrImagePull", err)
+            };
+            self.ctx
+                .recorder
+                .warning(
+                    &obj,
+                    if reason == "ErrImageNeverPull" {
+                        reason
+                    } else {
+                        "Failed"
+                    },
+                    &if reason == "ErrImageNeverPull" {
+                        msg.clone()
+                    } else {
+                        format!("Error: {reason}")
+                    },
+                )
+                .await;
+            self.waiting
+                .insert(c.name.clone(), (reason.to_string(), msg));
+            return Some(Duration::from_secs(10));
+        }
+        if self.pulled.insert(format!("{}/{attempt}", c.name)) {
+            self.ctx
+                .recorder
+                .normal(
+                    &obj,
+                    "Pulled",
+                    &format!("Container image \"{image}\" already present on machine"),
+                )
+                .await;
+        }
+        let volumes_dir = self.ctx.runtime.pod_dir(&self.uid).join("volumes");
+        let resolver = Resolver {
+            registry: &self.ctx.registry,
+            pod,
+            cluster: &self.ctx.cluster,
+            pod_ip: None,
+        };
+        let cfg = match resolver.container_config(c, attempt, &volumes_dir).await {
+            Ok(cfg) => cfg,
+            Err(e) => {
+                self.ctx
+                    .recorder
+                    .warning(&obj, "Failed", &format!("Error: {}", e.0))
+                    .await;
+                self.waiting
+                    .insert(c.name.clone(), ("CreateContainerConfigError".into(), e.0));
+                return Some(Duration::from_secs(2));
+            }
+        };
+        let id = match self.ctx.runtime.create_container(&self.uid, &cfg).await {
+            Ok(id) => id,
+            Err(e) => {
+                self.ctx
+                    .recorder
+                    .warning(&obj, "Failed", &format!("Error: {e}"))
+                    .await;
+                self.waiting.insert(
+                    c.name.clone(),
+                    ("CreateContainerError".into(), e.to_string()),
+                );
+                return Some(Duration::from_secs(2));
+            }
+        };
+        self.ctx
+            .recorder
+            .normal(&obj, "Created", &format!("Created container: {}", c.name))
+            .await;
+        if let Err(e) = self.ctx.runtime.start_container(&self.uid, &id).await {
+            self.ctx
+                .recorder
+                .warning(
+                    &obj,
+                    "Failed",
+                    &format!("Error: failed to start container \"{}\": {e}", c.name),
+                )
+                .await;
+            self.waiting
+                .insert(c.name.clone(), ("RunContainerError".into(), e.to_string()));
+            return Some(Duration::from_secs(2));
+        }
+        self.waiting.remove(&c.name);
+        self.ctx
+            .recorder
+            .normal(&obj, "Started", &format!("Started container {}", c.name))
+            .await;
+        None
+    }
+
+    /// Restarts an exited container unless it is still in back-off (CrashLoopBackOff).
+    async fn restart_with_backoff(
+        &mut self,
+        pod: &Pod,
+        c: &Container,
+        init: bool,
+        latest: Option<&ContainerStatus>,
+    ) -> Option<Duration> {
+        let Some(latest) = latest else {
+            return self.start(pod, c, init, 0).await;
+        };
+        let now = now_secs();
+        let finished = finished_secs(latest).unwrap_or(now);
+        let b = self.backoff.entry(c.name.clone()).or_default();
+        if let Some((remaining, delay)) = b.remaining(finished, now) {
+            let label = self.pod_label(pod);
+            let msg = format!(
+                "back-off {} restarting failed container={} pod={label}",
+                go_duration(delay),
+                c.name
+            );
+            let first = self.waiting.get(&c.name).map(|w| w.0.as_str()) != Some("CrashLoopBackOff");
+            self.waiting
+                .insert(c.name.clone(), ("CrashLoopBackOff".into(), msg));
+            if first {
+                let obj = self.obj_ref(pod, Some(field_path(&c.name, init)));
+                self.ctx
+                    .recorder
+                    .warning(
+                        &obj,
+                        "BackOff",
+                        &format!(
+                            "Back-off restarting failed container {} in pod {label}",
+                            c.name
+                        ),
+                    )
+                    .await;
+            }
+            return Some(remaining.max(Duration::from_millis(100)));
+        }
+        b.advance(finished, now);
+        // The previous instance's bundle goes; its log stays for `logs --previous`.
+        if let Some(prev) = latest.attempt.checked_sub(1) {
+            let old = peapod_runtime::container::container_id(&self.uid, &c.name, prev);
+            let _ = self.ctx.runtime.remove_container(&self.uid, &old).await;
+        }
+        self.start(pod, c, init, latest.attempt + 1).await
+    }
+
+    /// Starts probe workers for running containers that need them; stops stale ones.
+    async fn ensure_probes(&mut self, pod: &Pod, netns: &std::path::Path) {
+        let obs = self.observe(pod).await;
+        let mut wanted: Vec<(ProbeKey, Container, Probe)> = Vec::new();
+        for (c, _) in all_containers(pod) {
+            let Some(l) = obs.get(&c.name).and_then(|o| o.latest.clone()) else {
+                continue;
+            };
+            if !matches!(l.state, ContainerState::Running { .. }) {
+                continue;
+            }
+            for (kind, p) in [
+                (ProbeKind::Startup, &c.startup_probe),
+                (ProbeKind::Liveness, &c.liveness_probe),
+                (ProbeKind::Readiness, &c.readiness_probe),
+            ] {
+                if let Some(p) = p {
+                    wanted.push(((l.id.clone(), kind), c.clone(), p.clone()));
+                }
+            }
+        }
+        let keys: Vec<ProbeKey> = wanted.iter().map(|w| w.0.clone()).collect();
+        self.probe_tasks.retain(|k, t| {
+            let keep = keys.contains(k);
+            if !keep {
+                t.abort();
+            }
+            keep
+        });
+        if let Ok(mut p) = self.probes.lock() {
+            p.retain(|k, _| keys.contains(k));
+        }
+        for (key, c, probe) in wanted {
+            if self.probe_tasks.contains_key(&key) {
+                continue;
+            }
+            if let Ok(mut p) = self.probes.lock() {
+                p.entry(key.clone())
+                    .or_insert_with(|| ProbeState::new(key.1));
+            }
+            let task = ProbeTask {
+                ctx: self.ctx.clone(),
+                key: key.clone(),
+                container: c,
+                probe,
+                netns: netns.to_path_buf(),
+                probes: self.probes.clone(),
+                wake: self.wake.clone(),
+                obj: self.obj_ref(pod, None),
+                init: pod.spec.as_ref().is_some_and(|s| {
+                    s.init_containers
+                        .as_ref()
+                        .is_some_and(|ic| ic.iter().any(|x| x.name == key.0))
+                }),
+            };
+            self.probe_tasks.insert(key, tokio::spawn(task.run()));
+        }
+    }
+
+    async fn write_status(
+        &mut self,
+        pod: &Pod,
+        obs: &HashMap<String, Observed>,
+        sandbox_ready: bool,
+        terminating: bool,
+    ) -> Result<(), String> {
+        let now = format_time(now_secs());
+        let previous = self.last_status.clone();
+        let mut status = pod_status(&StatusInput {
+            pod,
+            obs,
+            sandbox_ready,
+            terminating,
+            host_ip: &self.ctx.cluster.node_ip,
+            pod_ip: None,
+            previous: &previous,
+            now: &now,
+        });
+        if let Some(q) = previous.get("qosClass") {
+            status["qosClass"] = q.clone();
+        }
+        if status == previous {
+            return Ok(());
+        }
+        let r = peapod_api::resources::lookup("", "v1", "pods").ok_or("pods not registered")?;
+        let ns = pod.metadata.namespace.clone().unwrap_or_default();
+        let name = pod.metadata.name.clone().unwrap_or_default();
+        let patch = json!({"status": status});
+        match self
+            .ctx
+            .registry
+            .patch(
+                r,
+                Some(&ns),
+                &name,
+                peapod_apiserver::registry::PatchType::Merge,
+                &patch_replacing_lists(&patch, &previous),
+                Subresource::Status,
+                &WriteOptions::default(),
+            )
+            .await
+        {
+            Ok(_) => {
+                self.last_status = status;
+                Ok(())
+            }
+            Err(peapod_api::error::ApiError::NotFound { .. }) => Ok(()),
+            Err(e) => Err(e.to_string()),
+        }
+    }
+
+    /// Stops every running container (regular first, then sidecars) and the sandbox.
+    async fn stop_all(&mut self, pod: &Pod, reason: &str) {
+        let spec = pod.spec.clone().unwrap_or_default();
+        let grace = pod
+            .metadata
+            .deletion_grace_period_seconds
+            .or(spec.termination_grace_period_seconds)
+            .unwrap_or(30)
+            .max(MIN_GRACE as i64) as u64;
+        let obs = self.observe(pod).await;
+        let mut order: Vec<(Container, bool)> = spec
+            .containers
+            .iter()
+            .cloned()
+            .map(|c| (c, false))
+            .collect();
+        order.extend(
+            spec.init_containers
+                .clone()
+                .unwrap_or_default()
+                .into_iter()
+                .filter(is_sidecar)
+                .rev()
+                .map(|c| (c, true)),
+        );
+        let mut stops = Vec::new();
+        for (c, init) in order {
+            let Some(l) = obs.get(&c.name).and_then(|o| o.latest.clone()) else {
+                continue;
+            };
+            if !matches!(l.state, ContainerState::Running { .. }) {
+                continue;
+            }
+            if !reason.is_empty() {
+                let obj = self.obj_ref(pod, Some(field_path(&c.name, init)));
+                self.ctx
+                    .recorder
+                    .normal(&obj, "Killing", &format!("Stopping container {}", c.name))
+                    .await;
+            }
+            let rt = self.ctx.runtime.clone();
+            let uid = self.uid.clone();
+            stops.push(async move {
+                rt.stop_container(&uid, &l.id, Duration::from_secs(grace))
+                    .await
+            });
+        }
+        futures::future::join_all(stops).await;
+        for (_, t) in self.probe_tasks.drain() {
+            t.abort();
+        }
+        let _ = self.ctx.runtime.stop_sandbox(&self.uid).await;
+    }
+
+    /// Graceful deletion: stop containers within the grace period, report the terminal phase,
+    /// remove everything, then let the API remove the object.
+    async fn terminate(&mut self, pod: &Pod) -> Result<Next, String> {
+        self.stop_all(pod, "delete").await;
+        let obs = self.observe(pod).await;
+        self.write_status(pod, &obs, false, true).await?;
+        self.ctx
+            .runtime
+            .remove_sandbox(&self.uid)
+            .await
+            .map_err(|e| e.to_string())?;
+        let r = peapod_api::resources::lookup("", "v1", "pods").ok_or("pods not registered")?;
+        let ns = pod.metadata.namespace.clone().unwrap_or_default();
+        let name = pod.metadata.name.clone().unwrap_or_default();
+        self.ctx
+            .registry
+            .finalize_deletion(r, Some(&ns), &name)
+            .await
+            .map_err(|e| e.to_string())?;
+        self.ctx.recorder.forget(&self.uid);
+        Ok(Next::Done)
+    }
+}
+
+/// A merge patch replaces lists wholesale; keys that disappeared from status are nulled.
+fn patch_replacing_lists(patch: &Value, previous: &Value) -> Value {
+    let mut p = patch.clone();
+    if let (Some(new), Some(old)) = (
+        p.get_mut("status").and_then(Value::as_object_mut),
+        previous.as_object(),
+    ) {
+        for k in old.keys() {
+            if !new.contains_key(k) {
+                new.insert(k.clone(), Value::Null);
+            }
+        }
+    }
+    p
+}
+
+/// One probe of one container instance, run every periodSeconds.
+struct ProbeTask {
+    ctx: Arc<AgentCtx>,
+    key: ProbeKey,
+    container: Container,
+    probe: Probe,
+    netns: std::path::PathBuf,
+    probes: Arc<Mutex<HashMap<ProbeKey, ProbeState>>>,
+    wake: Arc<Notify>,
+    obj: ObjectRef,
+    init: bool,
+}
+
+impl ProbeTask {
+    async fn run(self) {
+        let (id, kind) = self.key.clone();
+        let initial =
+            Duration::from_secs(self.probe.initial_delay_seconds.unwrap_or(0).max(0) as u64);
+        let period = Duration::from_secs(self.probe.period_seconds.unwrap_or(10).max(1) as u64);
+        tokio::time::sleep(initial).await;
+        loop {
+            // Liveness and readiness wait for the startup probe.
+            if kind != ProbeKind::Startup && self.container.startup_probe.is_some() {
+                let started = self
+                    .probes
+                    .lock()
+                    .ok()
+                    .and_then(|p| p.get(&(id.clone(), ProbeKind::Startup)).and_then(|s| s.ok))
+                    == Some(true);
+                if !started {
+                    tokio::time::sleep(period).await;
+                    continue;
+                }
+            }
+            if kind == ProbeKind::Startup {
+                let done = self
+                    .probes
+                    .lock()
+                    .ok()
+                    .and_then(|p| p.get(&self.key).and_then(|s| s.ok))
+                    == Some(true);
+                if done {
+                    return;
+                }
+            }
+            let outcome = run_once(
+                &self.ctx.runtime,
+                &self.probe,
+                &self.container,
+                &id,
+                self.netns.clone(),
+                None,
+            )
+            .await;
+            if let Err(out) = &outcome {
+                let mut obj = self.obj.clone();
+                obj.field_path = Some(field_path(&self.container.name, self.init));
+                self.ctx
+                    .recorder
+                    .warning(
+                        &obj,
+                        "Unhealthy",
+                        &format!("{} probe failed: {}", kind.title(), out.trim_end()),
+                    )
+                    .await;
+            }
+            let changed = match self.probes.lock() {
+                Ok(mut p) => p
+                    .entry(self.key.clone())
+                    .or_insert_with(|| ProbeState::new(kind))
+                    .record(outcome.is_ok(), &self.probe),
+                Err(_) => false,
+            };
+            if changed {
+                self.wake.notify_one();
+                let failed = self
+                    .probes
+                    .lock()
+                    .ok()
+                    .and_then(|p| p.get(&self.key).and_then(|s| s.ok))
+                    == Some(false);
+                if failed && kind != ProbeKind::Readiness {
+                    // On hold until the container is replaced.
+                    return;
+                }
+            }
+            tokio::time::sleep(period).await;
+        }
+    }
+}
