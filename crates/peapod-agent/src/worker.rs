@@ -38,6 +38,8 @@ pub struct PodWorker {
     last_status: Value,
     wake: Arc<Notify>,
     pulled: std::collections::HashSet<String>,
+    /// Container instances being killed after a failed liveness/startup probe.
+    killing: std::collections::HashSet<String>,
 }
 
 enum Next {
@@ -55,6 +57,16 @@ fn all_containers(pod: &Pod) -> Vec<(Container, bool)> {
         .collect();
     v.extend(spec.containers.into_iter().map(|c| (c, false)));
     v
+}
+
+/// A probe's own terminationGracePeriodSeconds wins for kills it causes.
+fn probe_grace(c: &Container, kind: ProbeKind) -> Option<i64> {
+    let p = match kind {
+        ProbeKind::Liveness => c.liveness_probe.as_ref(),
+        ProbeKind::Startup => c.startup_probe.as_ref(),
+        ProbeKind::Readiness => None,
+    };
+    p.and_then(|p| p.termination_grace_period_seconds)
 }
 
 fn field_path(name: &str, init: bool) -> String {
@@ -92,6 +104,7 @@ impl PodWorker {
             last_status: Value::Null,
             wake: Arc::new(Notify::new()),
             pulled: Default::default(),
+            killing: Default::default(),
         }
     }
 
@@ -272,6 +285,9 @@ impl PodWorker {
                 if policy != "Never" || is_sidecar(&c) {
                     msg.push_str(", will be restarted");
                 }
+                if !self.killing.insert(latest.id.clone()) {
+                    continue;
+                }
                 self.ctx
                     .recorder
                     .normal(
@@ -280,18 +296,33 @@ impl PodWorker {
                         &msg,
                     )
                     .await;
-                let grace = spec
-                    .termination_grace_period_seconds
+                let grace = probe_grace(&c, kind)
+                    .or(spec.termination_grace_period_seconds)
                     .unwrap_or(30)
                     .max(MIN_GRACE as i64) as u64;
-                let _ = self
-                    .ctx
-                    .runtime
-                    .stop_container(&self.uid, &latest.id, Duration::from_secs(grace))
-                    .await;
+                // The kill runs aside so status keeps flowing during the grace period.
+                let (rt, uid, id, wake) = (
+                    self.ctx.runtime.clone(),
+                    self.uid.clone(),
+                    latest.id.clone(),
+                    self.wake.clone(),
+                );
+                tokio::spawn(async move {
+                    let _ = rt
+                        .stop_container(&uid, &id, Duration::from_secs(grace))
+                        .await;
+                    wake.notify_one();
+                });
             }
         }
         let obs = self.observe(pod).await;
+        let running: Vec<String> = obs
+            .values()
+            .filter_map(|o| o.latest.as_ref())
+            .filter(|l| matches!(l.state, ContainerState::Running { .. }))
+            .map(|l| l.id.clone())
+            .collect();
+        self.killing.retain(|id| running.contains(id));
 
         // Init containers, in order: the first not done is started (or waited for).
         let mut initialized = true;

@@ -28,8 +28,24 @@ pub fn kubectl_bin() -> String {
 }
 
 impl Cluster {
+    /// A control-plane-only server (no scheduler or node agent: pods stay Pending).
     pub fn start() -> Cluster {
-        Self::start_with(&[])
+        Self::start_with(&["--no-node"])
+    }
+
+    /// A whole node: control plane, scheduler and agent, with the test images preloaded.
+    /// None (the caller skips) when not root or no image archives are available.
+    pub fn start_node() -> Option<Cluster> {
+        if !nix_is_root() {
+            eprintln!("skipped: running pods needs root");
+            return None;
+        }
+        let Some(images) = image_dir() else {
+            eprintln!("skipped: no image archives (run images/build.sh)");
+            return None;
+        };
+        let images = images.display().to_string();
+        Some(Self::start_with(&["--preload-images", &images]))
     }
 
     pub fn start_with(extra: &[&str]) -> Cluster {
@@ -220,6 +236,45 @@ impl Cluster {
 impl Drop for Cluster {
     fn drop(&mut self) {
         self.stop();
+    }
+}
+
+fn nix_is_root() -> bool {
+    std::fs::read_to_string("/proc/self/status")
+        .ok()
+        .and_then(|s| {
+            s.lines().find_map(|l| {
+                l.strip_prefix("Uid:")
+                    .map(|v| v.split_whitespace().next() == Some("0"))
+            })
+        })
+        .unwrap_or(false)
+}
+
+/// Where the test image archives are: $PEAPOD_TEST_IMAGES, images/out, or ../shared/images.
+pub fn image_dir() -> Option<PathBuf> {
+    let repo = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../..");
+    let mut dirs = Vec::new();
+    if let Ok(d) = std::env::var("PEAPOD_TEST_IMAGES") {
+        dirs.push(PathBuf::from(d));
+    }
+    dirs.push(repo.join("images/out"));
+    dirs.push(repo.join("../shared/images"));
+    dirs.into_iter()
+        .find(|d| d.join("busybox-latest.oci.tar").exists())
+}
+
+/// Polls `f` every 100 ms until it returns Some, or panics after `secs` with `what`.
+pub fn wait_for<T>(secs: u64, what: &str, mut f: impl FnMut() -> Option<T>) -> T {
+    let start = Instant::now();
+    loop {
+        if let Some(v) = f() {
+            return v;
+        }
+        if start.elapsed() > Duration::from_secs(secs) {
+            panic!("timed out after {secs}s waiting for {what}");
+        }
+        std::thread::sleep(Duration::from_millis(100));
     }
 }
 

@@ -1,0 +1,280 @@
+//! Pods actually running on the node, driven by the real kubectl: init containers in order,
+//! restart policies and back-off, probes, logs, graceful deletion and agent restarts.
+//! Needs root and the test images (images/build.sh); skipped otherwise.
+
+mod common;
+
+use common::{table, wait_for, Cluster};
+
+/// READY, STATUS, RESTARTS of a pod as `kubectl get pod` prints them.
+fn row(c: &Cluster, pod: &str) -> (String, String, String) {
+    let out = c.kubectl(&["get", "pod", pod, "--no-headers"]);
+    let t = table(&String::from_utf8_lossy(&out.stdout));
+    match t.first() {
+        Some(r) if r.len() >= 4 => (r[1].clone(), r[2].clone(), r[3].clone()),
+        _ => (String::new(), String::new(), String::new()),
+    }
+}
+
+fn wait_status(c: &Cluster, pod: &str, status: &str, secs: u64) -> (String, String, String) {
+    wait_for(secs, &format!("{pod} to be {status}"), || {
+        let r = row(c, pod);
+        (r.1 == status).then_some(r)
+    })
+}
+
+#[test]
+fn init_containers_run_in_order_then_the_app() {
+    let Some(c) = Cluster::start_node() else {
+        return;
+    };
+    let pod = r#"
+apiVersion: v1
+kind: Pod
+metadata: {name: myapp-pod, labels: {app: myapp}}
+spec:
+  initContainers:
+  - name: init-myservice
+    image: busybox:1.24
+    command: ['sh', '-c', 'until [ -f /work/svc ]; do echo waiting for myservice; sleep 0.2; done']
+    volumeMounts: [{name: work, mountPath: /work}]
+  - name: init-mydb
+    image: busybox:1.24
+    command: ['sh', '-c', 'until [ -f /work/db ]; do echo waiting for mydb; sleep 0.2; done']
+    volumeMounts: [{name: work, mountPath: /work}]
+  containers:
+  - name: myapp-container
+    image: busybox:1.24
+    command: ['sh', '-c', 'echo The app is running! && sleep 3600']
+    volumeMounts: [{name: work, mountPath: /work}]
+  volumes:
+  - name: work
+    hostPath: {path: /tmp/peapod-test-init-work, type: DirectoryOrCreate}
+"#;
+    let _ = std::fs::remove_dir_all("/tmp/peapod-test-init-work");
+    c.ok_stdin(&["apply", "-f", "-"], pod);
+    let (ready, _, _) = wait_status(&c, "myapp-pod", "Init:0/2", 20);
+    assert_eq!(ready, "0/1");
+    // The second init container has not started: its log is refused as in the seeds.
+    let err = c.fails(&["logs", "myapp-pod", "-c", "init-mydb"]);
+    assert!(
+        err.contains(
+            r#"container "init-mydb" in pod "myapp-pod" is waiting to start: PodInitializing"#
+        ),
+        "{err}"
+    );
+    let logs = c.ok(&["logs", "myapp-pod", "-c", "init-myservice"]);
+    assert!(logs.contains("waiting for myservice"), "{logs}");
+    std::fs::write("/tmp/peapod-test-init-work/svc", b"").unwrap();
+    wait_status(&c, "myapp-pod", "Init:1/2", 20);
+    std::fs::write("/tmp/peapod-test-init-work/db", b"").unwrap();
+    let (ready, _, restarts) = wait_status(&c, "myapp-pod", "Running", 20);
+    assert_eq!((ready.as_str(), restarts.as_str()), ("1/1", "0"));
+    assert_eq!(c.ok(&["logs", "myapp-pod"]).trim(), "The app is running!");
+    let d = c.ok(&["describe", "pod", "myapp-pod"]);
+    for ev in ["Scheduled", "Pulled", "Created", "Started"] {
+        assert!(d.contains(ev), "event {ev} in {d}");
+    }
+    assert!(
+        d.contains("Container image \"busybox:1.24\" already present on machine"),
+        "{d}"
+    );
+    // Deletion: sh as PID 1 ignores SIGTERM, so a short grace period ends in SIGKILL.
+    c.ok(&["delete", "pod", "myapp-pod", "--grace-period=2"]);
+    assert!(c.fails(&["get", "pod", "myapp-pod"]).contains("not found"));
+    let _ = std::fs::remove_dir_all("/tmp/peapod-test-init-work");
+}
+
+#[test]
+fn restart_policies_and_crash_loop_back_off() {
+    let Some(c) = Cluster::start_node() else {
+        return;
+    };
+    c.ok(&[
+        "run",
+        "never",
+        "--image=busybox",
+        "--restart=Never",
+        "--",
+        "sh",
+        "-c",
+        "echo bye; exit 3",
+    ]);
+    c.ok(&[
+        "run",
+        "done",
+        "--image=busybox",
+        "--restart=OnFailure",
+        "--",
+        "true",
+    ]);
+    c.ok(&[
+        "run",
+        "crash",
+        "--image=busybox",
+        "--",
+        "sh",
+        "-c",
+        "echo attempt; exit 1",
+    ]);
+    let (ready, _, restarts) = wait_status(&c, "never", "Error", 20);
+    assert_eq!((ready.as_str(), restarts.as_str()), ("0/1", "0"));
+    assert_eq!(
+        c.ok(&[
+            "get",
+            "pod",
+            "never",
+            "-o",
+            "jsonpath={.status.phase} {.status.containerStatuses[0].state.terminated.exitCode}"
+        ]),
+        "Failed 3"
+    );
+    wait_status(&c, "done", "Completed", 20);
+    assert_eq!(
+        c.ok(&["get", "pod", "done", "-o", "jsonpath={.status.phase}"]),
+        "Succeeded"
+    );
+    let (_, _, restarts) = wait_status(&c, "crash", "CrashLoopBackOff", 30);
+    assert!(
+        restarts.starts_with('1') || restarts.starts_with('2'),
+        "{restarts}"
+    );
+    let waiting = c.ok(&[
+        "get",
+        "pod",
+        "crash",
+        "-o",
+        "jsonpath={.status.containerStatuses[0].state.waiting.message}",
+    ]);
+    assert!(
+        waiting.starts_with("back-off 10s restarting failed container=crash pod=crash_default("),
+        "{waiting}"
+    );
+    assert_eq!(c.ok(&["logs", "crash", "--previous"]).trim(), "attempt");
+    let d = c.ok(&["describe", "pod", "crash"]);
+    assert!(
+        d.contains("Back-off restarting failed container crash in pod crash_default("),
+        "{d}"
+    );
+    assert!(
+        d.contains("Last State:     Terminated") && d.contains("Exit Code:    1"),
+        "{d}"
+    );
+    c.ok(&["delete", "pod", "never", "done", "crash"]);
+}
+
+#[test]
+fn failing_init_container_with_never_fails_the_pod() {
+    let Some(c) = Cluster::start_node() else {
+        return;
+    };
+    let pod = r#"
+apiVersion: v1
+kind: Pod
+metadata: {name: initfail}
+spec:
+  restartPolicy: Never
+  initContainers:
+  - {name: init, image: busybox, command: ['sh', '-c', 'exit 2']}
+  containers:
+  - {name: app, image: busybox, command: ['sleep', '3600']}
+"#;
+    c.ok_stdin(&["apply", "-f", "-"], pod);
+    wait_status(&c, "initfail", "Init:Error", 20);
+    assert_eq!(
+        c.ok(&["get", "pod", "initfail", "-o", "jsonpath={.status.phase}"]),
+        "Failed"
+    );
+    let app_state = c.ok(&[
+        "get",
+        "pod",
+        "initfail",
+        "-o",
+        "jsonpath={.status.containerStatuses[0].state.waiting.reason}",
+    ]);
+    assert_eq!(
+        app_state, "PodInitializing",
+        "the app container never started"
+    );
+}
+
+#[test]
+fn probes_drive_readiness_and_restarts() {
+    let Some(c) = Cluster::start_node() else {
+        return;
+    };
+    let pod = r#"
+apiVersion: v1
+kind: Pod
+metadata: {name: myapp-probe}
+spec:
+  terminationGracePeriodSeconds: 2
+  containers:
+  - name: myapp
+    image: myapp:v1
+    ports: [{name: http, containerPort: 80}]
+    livenessProbe:
+      tcpSocket: {port: 80}
+      initialDelaySeconds: 1
+      periodSeconds: 1
+      timeoutSeconds: 1
+    readinessProbe:
+      httpGet: {path: /index.html, port: http}
+      periodSeconds: 1
+  - name: flaky
+    image: busybox
+    command: ['sh', '-c', 'touch /tmp/healthy; sleep 4; rm /tmp/healthy; sleep 3600']
+    livenessProbe:
+      exec: {command: ['cat', '/tmp/healthy']}
+      periodSeconds: 1
+      failureThreshold: 2
+  - name: gate
+    image: busybox
+    command: ['sh', '-c', 'touch /tmp/ready; sleep 4; rm /tmp/ready; sleep 3600']
+    readinessProbe:
+      exec: {command: ['cat', '/tmp/ready']}
+      periodSeconds: 1
+"#;
+    c.ok_stdin(&["apply", "-f", "-"], pod);
+    wait_status(&c, "myapp-probe", "Running", 30);
+    wait_for(20, "3/3 ready", || {
+        (row(&c, "myapp-probe").0 == "3/3").then_some(())
+    });
+    // The gate's readiness file goes: not ready, yet Running and not restarted.
+    wait_for(20, "2/3 ready", || {
+        let r = row(&c, "myapp-probe");
+        (r.0 == "2/3" && r.1 == "Running").then_some(())
+    });
+    // The flaky container's liveness file goes: it is killed and restarted.
+    wait_for(30, "flaky restarted", || {
+        let n = c.ok(&[
+            "get",
+            "pod",
+            "myapp-probe",
+            "-o",
+            "jsonpath={.status.containerStatuses[?(@.name==\"flaky\")].restartCount}",
+        ]);
+        (n.trim() == "1").then_some(())
+    });
+    let d = c.ok(&["describe", "pod", "myapp-probe"]);
+    assert!(
+        d.contains(
+            "Liveness:       tcp-socket :80 delay=1s timeout=1s period=1s #success=1 #failure=3"
+        ),
+        "{d}"
+    );
+    assert!(d.contains("Readiness:      http-get http://:http/index.html delay=0s timeout=1s period=1s #success=1 #failure=3"), "{d}");
+    assert!(
+        d.contains("Liveness probe failed: cat: can't open '/tmp/healthy'") || {
+            let d2 = c.ok(&["describe", "pod", "myapp-probe"]);
+            d2.contains("Liveness probe failed: cat: can't open '/tmp/healthy'")
+        }
+    );
+    let d = c.ok(&["describe", "pod", "myapp-probe"]);
+    assert!(
+        d.contains("Container flaky failed liveness probe, will be restarted"),
+        "{d}"
+    );
+    assert!(d.contains("Readiness probe failed:"), "{d}");
+    c.ok(&["delete", "pod", "myapp-probe", "--grace-period=1"]);
+}
