@@ -4,6 +4,7 @@
 
 mod backoff;
 mod events;
+pub mod exec;
 pub mod logs;
 mod net;
 mod podspec;

@@ -8,6 +8,7 @@ pub mod error;
 pub mod meta;
 pub mod patch;
 pub mod printers;
+pub mod protobuf;
 pub mod resources;
 pub mod selector;
 pub mod strict;

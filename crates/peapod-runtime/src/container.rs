@@ -466,3 +466,37 @@ async fn wait_for(path: &Path, within: Duration) -> bool {
     }
     path.exists()
 }
+
+impl Runtime {
+    /// A command that runs `command` in a running container (for interactive exec); its stdio
+    /// is the caller's to set (pipes, or a pty slave for a terminal).
+    pub fn exec_command(&self, id: &str, command: &[String], tty: bool) -> tokio::process::Command {
+        let mut cmd = tokio::process::Command::new(&self.tools.oci_runtime);
+        cmd.arg("--root").arg(self.root.join("crun")).arg("exec");
+        if tty {
+            // crun's --env replaces the process environment: pass the container's, plus TERM.
+            let uid = id.get(..36).unwrap_or_default();
+            let config = self.container_dir(uid, id).join("bundle/config.json");
+            let env: Vec<String> = std::fs::read(&config)
+                .ok()
+                .and_then(|b| serde_json::from_slice::<serde_json::Value>(&b).ok())
+                .and_then(|v| {
+                    v.pointer("/process/env")
+                        .and_then(|e| e.as_array())
+                        .cloned()
+                })
+                .map(|a| {
+                    a.iter()
+                        .filter_map(|x| x.as_str().map(String::from))
+                        .collect()
+                })
+                .unwrap_or_default();
+            for e in env.iter().filter(|e| !e.starts_with("TERM=")) {
+                cmd.arg("--env").arg(e);
+            }
+            cmd.args(["--env", "TERM=xterm"]);
+        }
+        cmd.arg(id).args(command);
+        cmd
+    }
+}

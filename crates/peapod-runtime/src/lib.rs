@@ -9,7 +9,7 @@ pub mod image;
 pub mod oci;
 pub mod runtime;
 pub mod sandbox;
-mod sys;
+pub mod sys;
 
 pub use container::{ContainerState, ContainerStatus};
 pub use runtime::{Runtime, RuntimeError};

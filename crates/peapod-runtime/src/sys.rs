@@ -17,3 +17,18 @@ pub(crate) fn inherit_fd(fd: RawFd) -> std::io::Result<()> {
     }
     Ok(())
 }
+
+/// Sets a terminal's window size (TIOCSWINSZ) on the pty master.
+pub fn set_winsize(fd: RawFd, cols: u16, rows: u16) -> std::io::Result<()> {
+    let ws = libc::winsize {
+        ws_row: rows,
+        ws_col: cols,
+        ws_xpixel: 0,
+        ws_ypixel: 0,
+    };
+    // SAFETY: TIOCSWINSZ reads one `winsize` from the pointer, which is valid for the call.
+    if unsafe { libc::ioctl(fd, libc::TIOCSWINSZ, &ws as *const libc::winsize) } < 0 {
+        return Err(std::io::Error::last_os_error());
+    }
+    Ok(())
+}

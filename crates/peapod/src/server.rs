@@ -198,6 +198,11 @@ pub async fn run(args: ServerArgs) -> anyhow::Result<()> {
         server_address: format!("{node_ip}:{}", args.api_port),
         bookmark_interval: Duration::from_secs(60),
         logs,
+        exec: runtime.as_ref().map(|rt| {
+            Arc::new(peapod_agent::exec::NodeExec {
+                runtime: rt.clone(),
+            }) as Arc<dyn peapod_apiserver::exec::ExecSource>
+        }),
     });
     let (stop_tx, stop_rx) = tokio::sync::watch::channel(false);
     let mut tasks = tokio::task::JoinSet::new();

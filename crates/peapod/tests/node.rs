@@ -278,3 +278,142 @@ spec:
     assert!(d.contains("Readiness probe failed:"), "{d}");
     c.ok(&["delete", "pod", "myapp-probe", "--grace-period=1"]);
 }
+
+/// The seeds' myapp pod: tcpSocket liveness (stopping nginx restarts it) and httpGet readiness on
+/// /hostname.html (removing the page keeps the pod Running but 0/1), through `kubectl exec`.
+#[test]
+fn seed_probes_with_exec() {
+    let Some(c) = Cluster::start_node() else {
+        return;
+    };
+    let pod = r#"
+apiVersion: v1
+kind: Pod
+metadata:
+  name: myapp-pod
+  labels: {app: myapp}
+spec:
+  containers:
+  - name: myapp
+    image: myapp:v1
+    imagePullPolicy: IfNotPresent
+    livenessProbe:
+      tcpSocket:
+        port: 80
+      initialDelaySeconds: 1
+      periodSeconds: 2
+      timeoutSeconds: 1
+    readinessProbe:
+      httpGet:
+        path: /hostname.html
+        port: 80
+      initialDelaySeconds: 1
+      periodSeconds: 2
+"#;
+    c.ok_stdin(&["apply", "-f", "-"], pod);
+    wait_for(30, "1/1 Running", || {
+        (row(&c, "myapp-pod") == ("1/1".into(), "Running".into(), "0".into())).then_some(())
+    });
+    // exec: output, exit codes and stdin.
+    assert_eq!(
+        c.ok(&["exec", "myapp-pod", "--", "cat", "/etc/hostname"])
+            .trim(),
+        "myapp-pod"
+    );
+    let out = c.kubectl(&[
+        "exec",
+        "myapp-pod",
+        "--",
+        "sh",
+        "-c",
+        "echo out; echo err >&2; exit 3",
+    ]);
+    assert_eq!(out.status.code(), Some(3));
+    assert_eq!(String::from_utf8_lossy(&out.stdout), "out\n");
+    assert!(
+        String::from_utf8_lossy(&out.stderr).contains("err\ncommand terminated with exit code 3")
+    );
+    assert_eq!(
+        c.ok_stdin(&["exec", "-i", "myapp-pod", "--", "cat"], "piped\n"),
+        "piped\n"
+    );
+
+    // Readiness: without the /hostname.html location nginx answers 404.
+    c.ok(&[
+        "exec",
+        "myapp-pod",
+        "--",
+        "sh",
+        "-c",
+        "sed -i '/hostname.html/,/}/s/^/#/' /etc/nginx/conf.d/default.conf && nginx -s reload",
+    ]);
+    wait_for(20, "0/1 Running", || {
+        (row(&c, "myapp-pod").0 == "0/1").then_some(())
+    });
+    assert_eq!(row(&c, "myapp-pod").1, "Running");
+    let d = c.ok(&["describe", "pod", "myapp-pod"]);
+    assert!(
+        d.contains("Readiness probe failed: HTTP probe failed with statuscode: 404"),
+        "{d}"
+    );
+
+    // Liveness: stopping nginx closes port 80; the container is restarted.
+    let _ = c.kubectl(&["exec", "myapp-pod", "--", "nginx", "-s", "stop"]);
+    wait_for(30, "RESTARTS 1", || {
+        let r = row(&c, "myapp-pod");
+        (r.2 == "1" && r.1 == "Running").then_some(())
+    });
+    // The restarted container has the original config again: ready.
+    wait_for(20, "1/1 again", || {
+        (row(&c, "myapp-pod").0 == "1/1").then_some(())
+    });
+    c.ok(&["delete", "pod", "myapp-pod"]);
+}
+
+/// kill -9 of peapod while pods run: containers keep running, the restarted agent adopts them,
+/// nothing restarts, and exits that happened meanwhile are reported.
+#[test]
+fn agent_restart_adopts_running_pods() {
+    let Some(mut c) = Cluster::start_node() else {
+        return;
+    };
+    c.ok(&["run", "keeper", "--image=busybox", "--", "sleep", "3600"]);
+    c.ok(&[
+        "run",
+        "short",
+        "--image=busybox",
+        "--restart=Never",
+        "--",
+        "sh",
+        "-c",
+        "sleep 3; exit 4",
+    ]);
+    wait_status(&c, "keeper", "Running", 20);
+    wait_status(&c, "short", "Running", 20);
+    let started = c.ok(&["get", "pod", "keeper", "-o", "jsonpath={.status.containerStatuses[0].state.running.startedAt} {.status.containerStatuses[0].containerID}"]);
+    c.kill();
+    std::thread::sleep(std::time::Duration::from_secs(4));
+    c.start_again();
+    wait_status(&c, "short", "Error", 20);
+    assert_eq!(
+        c.ok(&[
+            "get",
+            "pod",
+            "short",
+            "-o",
+            "jsonpath={.status.containerStatuses[0].state.terminated.exitCode}"
+        ]),
+        "4"
+    );
+    let after = c.ok(&["get", "pod", "keeper", "-o", "jsonpath={.status.containerStatuses[0].state.running.startedAt} {.status.containerStatuses[0].containerID}"]);
+    assert_eq!(
+        after, started,
+        "the running container was adopted, not restarted"
+    );
+    assert_eq!(
+        row(&c, "keeper"),
+        ("1/1".into(), "Running".into(), "0".into())
+    );
+    c.ok(&["delete", "pod", "short"]);
+    c.ok(&["delete", "pod", "keeper", "--grace-period=1"]);
+}

@@ -115,17 +115,11 @@ static AFFINITY: Message = Message {
 };
 static APP_ARMOR_PROFILE: Message = Message {
     name: "core/v1.AppArmorProfile",
-    fields: &[
-        (1, "type", Str, K),
-        (2, "localhostProfile", Str, K),
-    ],
+    fields: &[(1, "type", Str, K), (2, "localhostProfile", Str, K)],
 };
 static ATTACHED_VOLUME: Message = Message {
     name: "core/v1.AttachedVolume",
-    fields: &[
-        (1, "name", Str, K),
-        (2, "devicePath", Str, K),
-    ],
+    fields: &[(1, "name", Str, K), (2, "devicePath", Str, K)],
 };
 static AWS_ELASTIC_BLOCK_STORE_VOLUME_SOURCE: Message = Message {
     name: "core/v1.AWSElasticBlockStoreVolumeSource",
@@ -164,10 +158,7 @@ static BINDING: Message = Message {
 };
 static CAPABILITIES: Message = Message {
     name: "core/v1.Capabilities",
-    fields: &[
-        (1, "add", Str, R),
-        (2, "drop", Str, R),
-    ],
+    fields: &[(1, "add", Str, R), (2, "drop", Str, R)],
 };
 static CEPH_FS_VOLUME_SOURCE: Message = Message {
     name: "core/v1.CephFSVolumeSource",
@@ -191,9 +182,7 @@ static CINDER_VOLUME_SOURCE: Message = Message {
 };
 static CLIENT_IP_CONFIG: Message = Message {
     name: "core/v1.ClientIPConfig",
-    fields: &[
-        (1, "timeoutSeconds", I32, K),
-    ],
+    fields: &[(1, "timeoutSeconds", I32, K)],
 };
 static CLUSTER_TRUST_BUNDLE_PROJECTION: Message = Message {
     name: "core/v1.ClusterTrustBundleProjection",
@@ -307,10 +296,7 @@ static CONTAINER_EXTENDED_RESOURCE_REQUEST: Message = Message {
 };
 static CONTAINER_IMAGE: Message = Message {
     name: "core/v1.ContainerImage",
-    fields: &[
-        (1, "names", Str, R),
-        (2, "sizeBytes", I64, O),
-    ],
+    fields: &[(1, "names", Str, R), (2, "sizeBytes", I64, O)],
 };
 static CONTAINER_PORT: Message = Message {
     name: "core/v1.ContainerPort",
@@ -324,24 +310,23 @@ static CONTAINER_PORT: Message = Message {
 };
 static CONTAINER_RESIZE_POLICY: Message = Message {
     name: "core/v1.ContainerResizePolicy",
-    fields: &[
-        (1, "resourceName", Str, K),
-        (2, "restartPolicy", Str, K),
-    ],
+    fields: &[(1, "resourceName", Str, K), (2, "restartPolicy", Str, K)],
 };
 static CONTAINER_RESTART_RULE: Message = Message {
     name: "core/v1.ContainerRestartRule",
     fields: &[
         (1, "action", Str, O),
-        (2, "exitCodes", Msg(&CONTAINER_RESTART_RULE_ON_EXIT_CODES), K),
+        (
+            2,
+            "exitCodes",
+            Msg(&CONTAINER_RESTART_RULE_ON_EXIT_CODES),
+            K,
+        ),
     ],
 };
 static CONTAINER_RESTART_RULE_ON_EXIT_CODES: Message = Message {
     name: "core/v1.ContainerRestartRuleOnExitCodes",
-    fields: &[
-        (1, "operator", Str, O),
-        (2, "values", I32, R),
-    ],
+    fields: &[(1, "operator", Str, O), (2, "values", I32, R)],
 };
 static CONTAINER_STATE: Message = Message {
     name: "core/v1.ContainerState",
@@ -353,9 +338,7 @@ static CONTAINER_STATE: Message = Message {
 };
 static CONTAINER_STATE_RUNNING: Message = Message {
     name: "core/v1.ContainerStateRunning",
-    fields: &[
-        (1, "startedAt", Time, O),
-    ],
+    fields: &[(1, "startedAt", Time, O)],
 };
 static CONTAINER_STATE_TERMINATED: Message = Message {
     name: "core/v1.ContainerStateTerminated",
@@ -371,10 +354,7 @@ static CONTAINER_STATE_TERMINATED: Message = Message {
 };
 static CONTAINER_STATE_WAITING: Message = Message {
     name: "core/v1.ContainerStateWaiting",
-    fields: &[
-        (1, "reason", Str, O),
-        (2, "message", Str, O),
-    ],
+    fields: &[(1, "reason", Str, O), (2, "message", Str, O)],
 };
 static CONTAINER_STATUS: Message = Message {
     name: "core/v1.ContainerStatus",
@@ -398,9 +378,7 @@ static CONTAINER_STATUS: Message = Message {
 };
 static CONTAINER_USER: Message = Message {
     name: "core/v1.ContainerUser",
-    fields: &[
-        (1, "linux", Msg(&LINUX_CONTAINER_USER), K),
-    ],
+    fields: &[(1, "linux", Msg(&LINUX_CONTAINER_USER), K)],
 };
 static CSI_VOLUME_SOURCE: Message = Message {
     name: "core/v1.CSIVolumeSource",
@@ -414,9 +392,7 @@ static CSI_VOLUME_SOURCE: Message = Message {
 };
 static DAEMON_ENDPOINT: Message = Message {
     name: "core/v1.DaemonEndpoint",
-    fields: &[
-        (1, "Port", I32, K),
-    ],
+    fields: &[(1, "Port", I32, K)],
 };
 static DAEMON_SET: Message = Message {
     name: "apps/v1.DaemonSet",
@@ -476,7 +452,12 @@ static DELETE_OPTIONS: Message = Message {
         (3, "orphanDependents", Bool, K),
         (4, "propagationPolicy", Str, K),
         (5, "dryRun", Str, R),
-        (6, "ignoreStoreReadErrorWithClusterBreakingPotential", Bool, K),
+        (
+            6,
+            "ignoreStoreReadErrorWithClusterBreakingPotential",
+            Bool,
+            K,
+        ),
     ],
 };
 static DEPLOYMENT: Message = Message {
@@ -543,9 +524,7 @@ static DISCOVERY_ENDPOINT_PORT: Message = Message {
 };
 static DOWNWARD_API_PROJECTION: Message = Message {
     name: "core/v1.DownwardAPIProjection",
-    fields: &[
-        (1, "items", Msg(&DOWNWARD_API_VOLUME_FILE), R),
-    ],
+    fields: &[(1, "items", Msg(&DOWNWARD_API_VOLUME_FILE), R)],
 };
 static DOWNWARD_API_VOLUME_FILE: Message = Message {
     name: "core/v1.DownwardAPIVolumeFile",
@@ -565,10 +544,7 @@ static DOWNWARD_API_VOLUME_SOURCE: Message = Message {
 };
 static EMPTY_DIR_VOLUME_SOURCE: Message = Message {
     name: "core/v1.EmptyDirVolumeSource",
-    fields: &[
-        (1, "medium", Str, O),
-        (2, "sizeLimit", Quantity, K),
-    ],
+    fields: &[(1, "medium", Str, O), (2, "sizeLimit", Quantity, K)],
 };
 static ENDPOINT: Message = Message {
     name: "discovery.k8s.io/v1.Endpoint",
@@ -705,9 +681,12 @@ static EPHEMERAL_CONTAINER_COMMON: Message = Message {
 };
 static EPHEMERAL_VOLUME_SOURCE: Message = Message {
     name: "core/v1.EphemeralVolumeSource",
-    fields: &[
-        (1, "volumeClaimTemplate", Msg(&PERSISTENT_VOLUME_CLAIM_TEMPLATE), K),
-    ],
+    fields: &[(
+        1,
+        "volumeClaimTemplate",
+        Msg(&PERSISTENT_VOLUME_CLAIM_TEMPLATE),
+        K,
+    )],
 };
 static EVENT: Message = Message {
     name: "core/v1.Event",
@@ -751,24 +730,15 @@ static EVENTS_EVENT: Message = Message {
 };
 static EVENTS_EVENT_SERIES: Message = Message {
     name: "events.k8s.io/v1.EventSeries",
-    fields: &[
-        (1, "count", I32, K),
-        (2, "lastObservedTime", MicroTime, K),
-    ],
+    fields: &[(1, "count", I32, K), (2, "lastObservedTime", MicroTime, K)],
 };
 static EVENT_SERIES: Message = Message {
     name: "core/v1.EventSeries",
-    fields: &[
-        (1, "count", I32, O),
-        (2, "lastObservedTime", MicroTime, O),
-    ],
+    fields: &[(1, "count", I32, O), (2, "lastObservedTime", MicroTime, O)],
 };
 static EVENT_SOURCE: Message = Message {
     name: "core/v1.EventSource",
-    fields: &[
-        (1, "component", Str, O),
-        (2, "host", Str, O),
-    ],
+    fields: &[(1, "component", Str, O), (2, "host", Str, O)],
 };
 static EVICTION: Message = Message {
     name: "policy/v1.Eviction",
@@ -779,9 +749,7 @@ static EVICTION: Message = Message {
 };
 static EXEC_ACTION: Message = Message {
     name: "core/v1.ExecAction",
-    fields: &[
-        (1, "command", Str, R),
-    ],
+    fields: &[(1, "command", Str, R)],
 };
 static FC_VOLUME_SOURCE: Message = Message {
     name: "core/v1.FCVolumeSource",
@@ -814,22 +782,15 @@ static FLEX_VOLUME_SOURCE: Message = Message {
 };
 static FLOCKER_VOLUME_SOURCE: Message = Message {
     name: "core/v1.FlockerVolumeSource",
-    fields: &[
-        (1, "datasetName", Str, O),
-        (2, "datasetUUID", Str, O),
-    ],
+    fields: &[(1, "datasetName", Str, O), (2, "datasetUUID", Str, O)],
 };
 static FOR_NODE: Message = Message {
     name: "discovery.k8s.io/v1.ForNode",
-    fields: &[
-        (1, "name", Str, K),
-    ],
+    fields: &[(1, "name", Str, K)],
 };
 static FOR_ZONE: Message = Message {
     name: "discovery.k8s.io/v1.ForZone",
-    fields: &[
-        (1, "name", Str, K),
-    ],
+    fields: &[(1, "name", Str, K)],
 };
 static GCE_PERSISTENT_DISK_VOLUME_SOURCE: Message = Message {
     name: "core/v1.GCEPersistentDiskVolumeSource",
@@ -858,30 +819,19 @@ static GLUSTERFS_VOLUME_SOURCE: Message = Message {
 };
 static GRPC_ACTION: Message = Message {
     name: "core/v1.GRPCAction",
-    fields: &[
-        (1, "port", I32, K),
-        (2, "service", Str, K),
-    ],
+    fields: &[(1, "port", I32, K), (2, "service", Str, K)],
 };
 static HOST_ALIAS: Message = Message {
     name: "core/v1.HostAlias",
-    fields: &[
-        (1, "ip", Str, K),
-        (2, "hostnames", Str, R),
-    ],
+    fields: &[(1, "ip", Str, K), (2, "hostnames", Str, R)],
 };
 static HOST_IP: Message = Message {
     name: "core/v1.HostIP",
-    fields: &[
-        (1, "ip", Str, K),
-    ],
+    fields: &[(1, "ip", Str, K)],
 };
 static HOST_PATH_VOLUME_SOURCE: Message = Message {
     name: "core/v1.HostPathVolumeSource",
-    fields: &[
-        (1, "path", Str, K),
-        (2, "type", Str, K),
-    ],
+    fields: &[(1, "path", Str, K), (2, "type", Str, K)],
 };
 static HTTP_GET_ACTION: Message = Message {
     name: "core/v1.HTTPGetAction",
@@ -895,23 +845,15 @@ static HTTP_GET_ACTION: Message = Message {
 };
 static HTTP_HEADER: Message = Message {
     name: "core/v1.HTTPHeader",
-    fields: &[
-        (1, "name", Str, K),
-        (2, "value", Str, K),
-    ],
+    fields: &[(1, "name", Str, K), (2, "value", Str, K)],
 };
 static IMAGE_VOLUME_SOURCE: Message = Message {
     name: "core/v1.ImageVolumeSource",
-    fields: &[
-        (1, "reference", Str, O),
-        (2, "pullPolicy", Str, O),
-    ],
+    fields: &[(1, "reference", Str, O), (2, "pullPolicy", Str, O)],
 };
 static IMAGE_VOLUME_STATUS: Message = Message {
     name: "core/v1.ImageVolumeStatus",
-    fields: &[
-        (1, "imageRef", Str, O),
-    ],
+    fields: &[(1, "imageRef", Str, O)],
 };
 static ISCSI_VOLUME_SOURCE: Message = Message {
     name: "core/v1.ISCSIVolumeSource",
@@ -979,7 +921,12 @@ static JOB_STATUS: Message = Message {
         (5, "succeeded", I32, O),
         (6, "failed", I32, O),
         (7, "completedIndexes", Str, O),
-        (8, "uncountedTerminatedPods", Msg(&UNCOUNTED_TERMINATED_PODS), K),
+        (
+            8,
+            "uncountedTerminatedPods",
+            Msg(&UNCOUNTED_TERMINATED_PODS),
+            K,
+        ),
         (9, "ready", I32, K),
         (10, "failedIndexes", Str, K),
         (11, "terminating", I32, K),
@@ -987,11 +934,7 @@ static JOB_STATUS: Message = Message {
 };
 static KEY_TO_PATH: Message = Message {
     name: "core/v1.KeyToPath",
-    fields: &[
-        (1, "key", Str, K),
-        (2, "path", Str, K),
-        (3, "mode", I32, K),
-    ],
+    fields: &[(1, "key", Str, K), (2, "path", Str, K), (3, "mode", I32, K)],
 };
 static LABEL_SELECTOR: Message = Message {
     name: "meta/v1.LabelSelector",
@@ -1063,15 +1006,11 @@ static LOAD_BALANCER_INGRESS: Message = Message {
 };
 static LOAD_BALANCER_STATUS: Message = Message {
     name: "core/v1.LoadBalancerStatus",
-    fields: &[
-        (1, "ingress", Msg(&LOAD_BALANCER_INGRESS), R),
-    ],
+    fields: &[(1, "ingress", Msg(&LOAD_BALANCER_INGRESS), R)],
 };
 static LOCAL_OBJECT_REFERENCE: Message = Message {
     name: "core/v1.LocalObjectReference",
-    fields: &[
-        (1, "name", Str, O),
-    ],
+    fields: &[(1, "name", Str, O)],
 };
 static MANAGED_FIELDS_ENTRY: Message = Message {
     name: "meta/v1.ManagedFieldsEntry",
@@ -1105,9 +1044,7 @@ static NAMESPACE_CONDITION: Message = Message {
 };
 static NAMESPACE_SPEC: Message = Message {
     name: "core/v1.NamespaceSpec",
-    fields: &[
-        (1, "finalizers", Str, R),
-    ],
+    fields: &[(1, "finalizers", Str, R)],
 };
 static NAMESPACE_STATUS: Message = Message {
     name: "core/v1.NamespaceStatus",
@@ -1134,16 +1071,23 @@ static NODE: Message = Message {
 };
 static NODE_ADDRESS: Message = Message {
     name: "core/v1.NodeAddress",
-    fields: &[
-        (1, "type", Str, K),
-        (2, "address", Str, K),
-    ],
+    fields: &[(1, "type", Str, K), (2, "address", Str, K)],
 };
 static NODE_AFFINITY: Message = Message {
     name: "core/v1.NodeAffinity",
     fields: &[
-        (1, "requiredDuringSchedulingIgnoredDuringExecution", Msg(&NODE_SELECTOR), K),
-        (2, "preferredDuringSchedulingIgnoredDuringExecution", Msg(&PREFERRED_SCHEDULING_TERM), R),
+        (
+            1,
+            "requiredDuringSchedulingIgnoredDuringExecution",
+            Msg(&NODE_SELECTOR),
+            K,
+        ),
+        (
+            2,
+            "preferredDuringSchedulingIgnoredDuringExecution",
+            Msg(&PREFERRED_SCHEDULING_TERM),
+            R,
+        ),
     ],
 };
 static NODE_ALLOCATABLE_RESOURCE_CLAIM_STATUS: Message = Message {
@@ -1167,9 +1111,7 @@ static NODE_CONDITION: Message = Message {
 };
 static NODE_CONFIG_SOURCE: Message = Message {
     name: "core/v1.NodeConfigSource",
-    fields: &[
-        (2, "configMap", Msg(&CONFIG_MAP_NODE_CONFIG_SOURCE), K),
-    ],
+    fields: &[(2, "configMap", Msg(&CONFIG_MAP_NODE_CONFIG_SOURCE), K)],
 };
 static NODE_CONFIG_STATUS: Message = Message {
     name: "core/v1.NodeConfigStatus",
@@ -1182,15 +1124,11 @@ static NODE_CONFIG_STATUS: Message = Message {
 };
 static NODE_DAEMON_ENDPOINTS: Message = Message {
     name: "core/v1.NodeDaemonEndpoints",
-    fields: &[
-        (1, "kubeletEndpoint", Msg(&DAEMON_ENDPOINT), O),
-    ],
+    fields: &[(1, "kubeletEndpoint", Msg(&DAEMON_ENDPOINT), O)],
 };
 static NODE_FEATURES: Message = Message {
     name: "core/v1.NodeFeatures",
-    fields: &[
-        (1, "supplementalGroupsPolicy", Bool, K),
-    ],
+    fields: &[(1, "supplementalGroupsPolicy", Bool, K)],
 };
 static NODE_RUNTIME_HANDLER: Message = Message {
     name: "core/v1.NodeRuntimeHandler",
@@ -1208,9 +1146,7 @@ static NODE_RUNTIME_HANDLER_FEATURES: Message = Message {
 };
 static NODE_SELECTOR: Message = Message {
     name: "core/v1.NodeSelector",
-    fields: &[
-        (1, "nodeSelectorTerms", Msg(&NODE_SELECTOR_TERM), R),
-    ],
+    fields: &[(1, "nodeSelectorTerms", Msg(&NODE_SELECTOR_TERM), R)],
 };
 static NODE_SELECTOR_REQUIREMENT: Message = Message {
     name: "core/v1.NodeSelectorRequirement",
@@ -1260,9 +1196,7 @@ static NODE_STATUS: Message = Message {
 };
 static NODE_SWAP_STATUS: Message = Message {
     name: "core/v1.NodeSwapStatus",
-    fields: &[
-        (1, "capacity", I64, K),
-    ],
+    fields: &[(1, "capacity", I64, K)],
 };
 static NODE_SYSTEM_INFO: Message = Message {
     name: "core/v1.NodeSystemInfo",
@@ -1282,10 +1216,7 @@ static NODE_SYSTEM_INFO: Message = Message {
 };
 static OBJECT_FIELD_SELECTOR: Message = Message {
     name: "core/v1.ObjectFieldSelector",
-    fields: &[
-        (1, "apiVersion", Str, O),
-        (2, "fieldPath", Str, K),
-    ],
+    fields: &[(1, "apiVersion", Str, O), (2, "fieldPath", Str, K)],
 };
 static OBJECT_META: Message = Message {
     name: "meta/v1.ObjectMeta",
@@ -1353,17 +1284,11 @@ static PERSISTENT_VOLUME_CLAIM_TEMPLATE: Message = Message {
 };
 static PERSISTENT_VOLUME_CLAIM_VOLUME_SOURCE: Message = Message {
     name: "core/v1.PersistentVolumeClaimVolumeSource",
-    fields: &[
-        (1, "claimName", Str, K),
-        (2, "readOnly", Bool, O),
-    ],
+    fields: &[(1, "claimName", Str, K), (2, "readOnly", Bool, O)],
 };
 static PHOTON_PERSISTENT_DISK_VOLUME_SOURCE: Message = Message {
     name: "core/v1.PhotonPersistentDiskVolumeSource",
-    fields: &[
-        (1, "pdID", Str, K),
-        (2, "fsType", Str, O),
-    ],
+    fields: &[(1, "pdID", Str, K), (2, "fsType", Str, O)],
 };
 static POD: Message = Message {
     name: "core/v1.Pod",
@@ -1376,8 +1301,18 @@ static POD: Message = Message {
 static POD_AFFINITY: Message = Message {
     name: "core/v1.PodAffinity",
     fields: &[
-        (1, "requiredDuringSchedulingIgnoredDuringExecution", Msg(&POD_AFFINITY_TERM), R),
-        (2, "preferredDuringSchedulingIgnoredDuringExecution", Msg(&WEIGHTED_POD_AFFINITY_TERM), R),
+        (
+            1,
+            "requiredDuringSchedulingIgnoredDuringExecution",
+            Msg(&POD_AFFINITY_TERM),
+            R,
+        ),
+        (
+            2,
+            "preferredDuringSchedulingIgnoredDuringExecution",
+            Msg(&WEIGHTED_POD_AFFINITY_TERM),
+            R,
+        ),
     ],
 };
 static POD_AFFINITY_TERM: Message = Message {
@@ -1394,8 +1329,18 @@ static POD_AFFINITY_TERM: Message = Message {
 static POD_ANTI_AFFINITY: Message = Message {
     name: "core/v1.PodAntiAffinity",
     fields: &[
-        (1, "requiredDuringSchedulingIgnoredDuringExecution", Msg(&POD_AFFINITY_TERM), R),
-        (2, "preferredDuringSchedulingIgnoredDuringExecution", Msg(&WEIGHTED_POD_AFFINITY_TERM), R),
+        (
+            1,
+            "requiredDuringSchedulingIgnoredDuringExecution",
+            Msg(&POD_AFFINITY_TERM),
+            R,
+        ),
+        (
+            2,
+            "preferredDuringSchedulingIgnoredDuringExecution",
+            Msg(&WEIGHTED_POD_AFFINITY_TERM),
+            R,
+        ),
     ],
 };
 static POD_CERTIFICATE_PROJECTION: Message = Message {
@@ -1432,23 +1377,23 @@ static POD_DNS_CONFIG: Message = Message {
 };
 static POD_DNS_CONFIG_OPTION: Message = Message {
     name: "core/v1.PodDNSConfigOption",
-    fields: &[
-        (1, "name", Str, O),
-        (2, "value", Str, K),
-    ],
+    fields: &[(1, "name", Str, O), (2, "value", Str, K)],
 };
 static POD_EXTENDED_RESOURCE_CLAIM_STATUS: Message = Message {
     name: "core/v1.PodExtendedResourceClaimStatus",
     fields: &[
-        (1, "requestMappings", Msg(&CONTAINER_EXTENDED_RESOURCE_REQUEST), R),
+        (
+            1,
+            "requestMappings",
+            Msg(&CONTAINER_EXTENDED_RESOURCE_REQUEST),
+            R,
+        ),
         (2, "resourceClaimName", Str, K),
     ],
 };
 static POD_FAILURE_POLICY: Message = Message {
     name: "batch/v1.PodFailurePolicy",
-    fields: &[
-        (1, "rules", Msg(&POD_FAILURE_POLICY_RULE), R),
-    ],
+    fields: &[(1, "rules", Msg(&POD_FAILURE_POLICY_RULE), R)],
 };
 static POD_FAILURE_POLICY_ON_EXIT_CODES_REQUIREMENT: Message = Message {
     name: "batch/v1.PodFailurePolicyOnExitCodesRequirement",
@@ -1460,36 +1405,37 @@ static POD_FAILURE_POLICY_ON_EXIT_CODES_REQUIREMENT: Message = Message {
 };
 static POD_FAILURE_POLICY_ON_POD_CONDITIONS_PATTERN: Message = Message {
     name: "batch/v1.PodFailurePolicyOnPodConditionsPattern",
-    fields: &[
-        (1, "type", Str, K),
-        (2, "status", Str, K),
-    ],
+    fields: &[(1, "type", Str, K), (2, "status", Str, K)],
 };
 static POD_FAILURE_POLICY_RULE: Message = Message {
     name: "batch/v1.PodFailurePolicyRule",
     fields: &[
         (1, "action", Str, K),
-        (2, "onExitCodes", Msg(&POD_FAILURE_POLICY_ON_EXIT_CODES_REQUIREMENT), K),
-        (3, "onPodConditions", Msg(&POD_FAILURE_POLICY_ON_POD_CONDITIONS_PATTERN), R),
+        (
+            2,
+            "onExitCodes",
+            Msg(&POD_FAILURE_POLICY_ON_EXIT_CODES_REQUIREMENT),
+            K,
+        ),
+        (
+            3,
+            "onPodConditions",
+            Msg(&POD_FAILURE_POLICY_ON_POD_CONDITIONS_PATTERN),
+            R,
+        ),
     ],
 };
 static POD_IP: Message = Message {
     name: "core/v1.PodIP",
-    fields: &[
-        (1, "ip", Str, K),
-    ],
+    fields: &[(1, "ip", Str, K)],
 };
 static POD_OS: Message = Message {
     name: "core/v1.PodOS",
-    fields: &[
-        (1, "name", Str, K),
-    ],
+    fields: &[(1, "name", Str, K)],
 };
 static POD_READINESS_GATE: Message = Message {
     name: "core/v1.PodReadinessGate",
-    fields: &[
-        (1, "conditionType", Str, K),
-    ],
+    fields: &[(1, "conditionType", Str, K)],
 };
 static POD_RESOURCE_CLAIM: Message = Message {
     name: "core/v1.PodResourceClaim",
@@ -1501,22 +1447,15 @@ static POD_RESOURCE_CLAIM: Message = Message {
 };
 static POD_RESOURCE_CLAIM_STATUS: Message = Message {
     name: "core/v1.PodResourceClaimStatus",
-    fields: &[
-        (1, "name", Str, K),
-        (2, "resourceClaimName", Str, K),
-    ],
+    fields: &[(1, "name", Str, K), (2, "resourceClaimName", Str, K)],
 };
 static POD_SCHEDULING_GATE: Message = Message {
     name: "core/v1.PodSchedulingGate",
-    fields: &[
-        (1, "name", Str, K),
-    ],
+    fields: &[(1, "name", Str, K)],
 };
 static POD_SCHEDULING_GROUP: Message = Message {
     name: "core/v1.PodSchedulingGroup",
-    fields: &[
-        (1, "podGroupName", Str, K),
-    ],
+    fields: &[(1, "podGroupName", Str, K)],
 };
 static POD_SECURITY_CONTEXT: Message = Message {
     name: "core/v1.PodSecurityContext",
@@ -1528,7 +1467,12 @@ static POD_SECURITY_CONTEXT: Message = Message {
         (5, "fsGroup", I64, K),
         (6, "runAsGroup", I64, K),
         (7, "sysctls", Msg(&SYSCTL), R),
-        (8, "windowsOptions", Msg(&WINDOWS_SECURITY_CONTEXT_OPTIONS), K),
+        (
+            8,
+            "windowsOptions",
+            Msg(&WINDOWS_SECURITY_CONTEXT_OPTIONS),
+            K,
+        ),
         (9, "fsGroupChangePolicy", Str, K),
         (10, "seccompProfile", Msg(&SECCOMP_PROFILE), K),
         (11, "appArmorProfile", Msg(&APP_ARMOR_PROFILE), K),
@@ -1571,7 +1515,12 @@ static POD_SPEC: Message = Message {
         (30, "enableServiceLinks", Bool, K),
         (31, "preemptionPolicy", Str, K),
         (32, "overhead", QuantityMap, O),
-        (33, "topologySpreadConstraints", Msg(&TOPOLOGY_SPREAD_CONSTRAINT), R),
+        (
+            33,
+            "topologySpreadConstraints",
+            Msg(&TOPOLOGY_SPREAD_CONSTRAINT),
+            R,
+        ),
         (34, "ephemeralContainers", Msg(&EPHEMERAL_CONTAINER), R),
         (35, "setHostnameAsFQDN", Bool, K),
         (36, "os", Msg(&POD_OS), K),
@@ -1600,13 +1549,28 @@ static POD_STATUS: Message = Message {
         (12, "podIPs", Msg(&POD_IP), R),
         (13, "ephemeralContainerStatuses", Msg(&CONTAINER_STATUS), R),
         (14, "resize", Str, O),
-        (15, "resourceClaimStatuses", Msg(&POD_RESOURCE_CLAIM_STATUS), R),
+        (
+            15,
+            "resourceClaimStatuses",
+            Msg(&POD_RESOURCE_CLAIM_STATUS),
+            R,
+        ),
         (16, "hostIPs", Msg(&HOST_IP), R),
         (17, "observedGeneration", I64, O),
-        (18, "extendedResourceClaimStatus", Msg(&POD_EXTENDED_RESOURCE_CLAIM_STATUS), K),
+        (
+            18,
+            "extendedResourceClaimStatus",
+            Msg(&POD_EXTENDED_RESOURCE_CLAIM_STATUS),
+            K,
+        ),
         (19, "allocatedResources", QuantityMap, O),
         (20, "resources", Msg(&RESOURCE_REQUIREMENTS), K),
-        (21, "nodeAllocatableResourceClaimStatuses", Msg(&NODE_ALLOCATABLE_RESOURCE_CLAIM_STATUS), R),
+        (
+            21,
+            "nodeAllocatableResourceClaimStatuses",
+            Msg(&NODE_ALLOCATABLE_RESOURCE_CLAIM_STATUS),
+            R,
+        ),
     ],
 };
 static POD_TEMPLATE_SPEC: Message = Message {
@@ -1634,10 +1598,7 @@ static PORT_STATUS: Message = Message {
 };
 static PRECONDITIONS: Message = Message {
     name: "meta/v1.Preconditions",
-    fields: &[
-        (1, "uid", Str, K),
-        (2, "resourceVersion", Str, K),
-    ],
+    fields: &[(1, "uid", Str, K), (2, "resourceVersion", Str, K)],
 };
 static PREFERRED_SCHEDULING_TERM: Message = Message {
     name: "core/v1.PreferredSchedulingTerm",
@@ -1739,10 +1700,7 @@ static REPLICA_SET_STATUS: Message = Message {
 };
 static RESOURCE_CLAIM: Message = Message {
     name: "core/v1.ResourceClaim",
-    fields: &[
-        (1, "name", Str, K),
-        (2, "request", Str, O),
-    ],
+    fields: &[(1, "name", Str, K), (2, "request", Str, O)],
 };
 static RESOURCE_FIELD_SELECTOR: Message = Message {
     name: "core/v1.ResourceFieldSelector",
@@ -1814,23 +1772,15 @@ static SCALE_IO_VOLUME_SOURCE: Message = Message {
 };
 static SCALE_SPEC: Message = Message {
     name: "autoscaling/v1.ScaleSpec",
-    fields: &[
-        (1, "replicas", I32, O),
-    ],
+    fields: &[(1, "replicas", I32, O)],
 };
 static SCALE_STATUS: Message = Message {
     name: "autoscaling/v1.ScaleStatus",
-    fields: &[
-        (1, "replicas", I32, K),
-        (2, "selector", Str, O),
-    ],
+    fields: &[(1, "replicas", I32, K), (2, "selector", Str, O)],
 };
 static SECCOMP_PROFILE: Message = Message {
     name: "core/v1.SeccompProfile",
-    fields: &[
-        (1, "type", Str, K),
-        (2, "localhostProfile", Str, K),
-    ],
+    fields: &[(1, "type", Str, K), (2, "localhostProfile", Str, K)],
 };
 static SECRET: Message = Message {
     name: "core/v1.Secret",
@@ -1886,7 +1836,12 @@ static SECURITY_CONTEXT: Message = Message {
         (7, "allowPrivilegeEscalation", Bool, K),
         (8, "runAsGroup", I64, K),
         (9, "procMount", Str, K),
-        (10, "windowsOptions", Msg(&WINDOWS_SECURITY_CONTEXT_OPTIONS), K),
+        (
+            10,
+            "windowsOptions",
+            Msg(&WINDOWS_SECURITY_CONTEXT_OPTIONS),
+            K,
+        ),
         (11, "seccompProfile", Msg(&SECCOMP_PROFILE), K),
         (12, "appArmorProfile", Msg(&APP_ARMOR_PROFILE), K),
     ],
@@ -1942,7 +1897,12 @@ static SERVICE_SPEC: Message = Message {
         (11, "externalTrafficPolicy", Str, O),
         (12, "healthCheckNodePort", I32, O),
         (13, "publishNotReadyAddresses", Bool, O),
-        (14, "sessionAffinityConfig", Msg(&SESSION_AFFINITY_CONFIG), K),
+        (
+            14,
+            "sessionAffinityConfig",
+            Msg(&SESSION_AFFINITY_CONFIG),
+            K,
+        ),
         (17, "ipFamilyPolicy", Str, K),
         (18, "clusterIPs", Str, R),
         (19, "ipFamilies", Str, R),
@@ -1961,9 +1921,7 @@ static SERVICE_STATUS: Message = Message {
 };
 static SESSION_AFFINITY_CONFIG: Message = Message {
     name: "core/v1.SessionAffinityConfig",
-    fields: &[
-        (1, "clientIP", Msg(&CLIENT_IP_CONFIG), K),
-    ],
+    fields: &[(1, "clientIP", Msg(&CLIENT_IP_CONFIG), K)],
 };
 static SE_LINUX_OPTIONS: Message = Message {
     name: "core/v1.SELinuxOptions",
@@ -1976,9 +1934,7 @@ static SE_LINUX_OPTIONS: Message = Message {
 };
 static SLEEP_ACTION: Message = Message {
     name: "core/v1.SleepAction",
-    fields: &[
-        (1, "seconds", I64, K),
-    ],
+    fields: &[(1, "seconds", I64, K)],
 };
 static STORAGE_OS_VOLUME_SOURCE: Message = Message {
     name: "core/v1.StorageOSVolumeSource",
@@ -1992,9 +1948,7 @@ static STORAGE_OS_VOLUME_SOURCE: Message = Message {
 };
 static SUCCESS_POLICY: Message = Message {
     name: "batch/v1.SuccessPolicy",
-    fields: &[
-        (1, "rules", Msg(&SUCCESS_POLICY_RULE), R),
-    ],
+    fields: &[(1, "rules", Msg(&SUCCESS_POLICY_RULE), R)],
 };
 static SUCCESS_POLICY_RULE: Message = Message {
     name: "batch/v1.SuccessPolicyRule",
@@ -2005,10 +1959,7 @@ static SUCCESS_POLICY_RULE: Message = Message {
 };
 static SYSCTL: Message = Message {
     name: "core/v1.Sysctl",
-    fields: &[
-        (1, "name", Str, K),
-        (2, "value", Str, K),
-    ],
+    fields: &[(1, "name", Str, K), (2, "value", Str, K)],
 };
 static TAINT: Message = Message {
     name: "core/v1.Taint",
@@ -2021,10 +1972,7 @@ static TAINT: Message = Message {
 };
 static TCP_SOCKET_ACTION: Message = Message {
     name: "core/v1.TCPSocketAction",
-    fields: &[
-        (1, "port", IntOrString, K),
-        (2, "host", Str, O),
-    ],
+    fields: &[(1, "port", IntOrString, K), (2, "host", Str, O)],
 };
 static TOLERATION: Message = Message {
     name: "core/v1.Toleration",
@@ -2068,24 +2016,15 @@ static TYPED_OBJECT_REFERENCE: Message = Message {
 };
 static UNCOUNTED_TERMINATED_PODS: Message = Message {
     name: "batch/v1.UncountedTerminatedPods",
-    fields: &[
-        (1, "succeeded", Str, R),
-        (2, "failed", Str, R),
-    ],
+    fields: &[(1, "succeeded", Str, R), (2, "failed", Str, R)],
 };
 static VOLUME: Message = Message {
     name: "core/v1.Volume",
-    fields: &[
-        (1, "name", Str, K),
-        (2, "", Inline(&VOLUME_SOURCE), K),
-    ],
+    fields: &[(1, "name", Str, K), (2, "", Inline(&VOLUME_SOURCE), K)],
 };
 static VOLUME_DEVICE: Message = Message {
     name: "core/v1.VolumeDevice",
-    fields: &[
-        (1, "name", Str, K),
-        (2, "devicePath", Str, K),
-    ],
+    fields: &[(1, "name", Str, K), (2, "devicePath", Str, K)],
 };
 static VOLUME_MOUNT: Message = Message {
     name: "core/v1.VolumeMount",
@@ -2115,8 +2054,18 @@ static VOLUME_PROJECTION: Message = Message {
         (1, "secret", Msg(&SECRET_PROJECTION), K),
         (2, "downwardAPI", Msg(&DOWNWARD_API_PROJECTION), K),
         (3, "configMap", Msg(&CONFIG_MAP_PROJECTION), K),
-        (4, "serviceAccountToken", Msg(&SERVICE_ACCOUNT_TOKEN_PROJECTION), K),
-        (5, "clusterTrustBundle", Msg(&CLUSTER_TRUST_BUNDLE_PROJECTION), K),
+        (
+            4,
+            "serviceAccountToken",
+            Msg(&SERVICE_ACCOUNT_TOKEN_PROJECTION),
+            K,
+        ),
+        (
+            5,
+            "clusterTrustBundle",
+            Msg(&CLUSTER_TRUST_BUNDLE_PROJECTION),
+            K,
+        ),
         (6, "podCertificate", Msg(&POD_CERTIFICATE_PROJECTION), K),
     ],
 };
@@ -2132,14 +2081,29 @@ static VOLUME_SOURCE: Message = Message {
     fields: &[
         (1, "hostPath", Msg(&HOST_PATH_VOLUME_SOURCE), K),
         (2, "emptyDir", Msg(&EMPTY_DIR_VOLUME_SOURCE), K),
-        (3, "gcePersistentDisk", Msg(&GCE_PERSISTENT_DISK_VOLUME_SOURCE), K),
-        (4, "awsElasticBlockStore", Msg(&AWS_ELASTIC_BLOCK_STORE_VOLUME_SOURCE), K),
+        (
+            3,
+            "gcePersistentDisk",
+            Msg(&GCE_PERSISTENT_DISK_VOLUME_SOURCE),
+            K,
+        ),
+        (
+            4,
+            "awsElasticBlockStore",
+            Msg(&AWS_ELASTIC_BLOCK_STORE_VOLUME_SOURCE),
+            K,
+        ),
         (5, "gitRepo", Msg(&GIT_REPO_VOLUME_SOURCE), K),
         (6, "secret", Msg(&SECRET_VOLUME_SOURCE), K),
         (7, "nfs", Msg(&NFS_VOLUME_SOURCE), K),
         (8, "iscsi", Msg(&ISCSI_VOLUME_SOURCE), K),
         (9, "glusterfs", Msg(&GLUSTERFS_VOLUME_SOURCE), K),
-        (10, "persistentVolumeClaim", Msg(&PERSISTENT_VOLUME_CLAIM_VOLUME_SOURCE), K),
+        (
+            10,
+            "persistentVolumeClaim",
+            Msg(&PERSISTENT_VOLUME_CLAIM_VOLUME_SOURCE),
+            K,
+        ),
         (11, "rbd", Msg(&RBD_VOLUME_SOURCE), K),
         (12, "flexVolume", Msg(&FLEX_VOLUME_SOURCE), K),
         (13, "cinder", Msg(&CINDER_VOLUME_SOURCE), K),
@@ -2149,10 +2113,20 @@ static VOLUME_SOURCE: Message = Message {
         (17, "fc", Msg(&FC_VOLUME_SOURCE), K),
         (18, "azureFile", Msg(&AZURE_FILE_VOLUME_SOURCE), K),
         (19, "configMap", Msg(&CONFIG_MAP_VOLUME_SOURCE), K),
-        (20, "vsphereVolume", Msg(&VSPHERE_VIRTUAL_DISK_VOLUME_SOURCE), K),
+        (
+            20,
+            "vsphereVolume",
+            Msg(&VSPHERE_VIRTUAL_DISK_VOLUME_SOURCE),
+            K,
+        ),
         (21, "quobyte", Msg(&QUOBYTE_VOLUME_SOURCE), K),
         (22, "azureDisk", Msg(&AZURE_DISK_VOLUME_SOURCE), K),
-        (23, "photonPersistentDisk", Msg(&PHOTON_PERSISTENT_DISK_VOLUME_SOURCE), K),
+        (
+            23,
+            "photonPersistentDisk",
+            Msg(&PHOTON_PERSISTENT_DISK_VOLUME_SOURCE),
+            K,
+        ),
         (24, "portworxVolume", Msg(&PORTWORX_VOLUME_SOURCE), K),
         (25, "scaleIO", Msg(&SCALE_IO_VOLUME_SOURCE), K),
         (26, "projected", Msg(&PROJECTED_VOLUME_SOURCE), K),
@@ -2164,9 +2138,7 @@ static VOLUME_SOURCE: Message = Message {
 };
 static VOLUME_STATUS: Message = Message {
     name: "core/v1.VolumeStatus",
-    fields: &[
-        (1, "image", Msg(&IMAGE_VOLUME_STATUS), K),
-    ],
+    fields: &[(1, "image", Msg(&IMAGE_VOLUME_STATUS), K)],
 };
 static VSPHERE_VIRTUAL_DISK_VOLUME_SOURCE: Message = Message {
     name: "core/v1.VsphereVirtualDiskVolumeSource",

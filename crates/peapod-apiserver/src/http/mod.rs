@@ -37,6 +37,8 @@ pub struct AppState {
     pub bookmark_interval: Duration,
     /// The node agent's container logs, once it runs.
     pub logs: Option<Arc<dyn crate::logs::LogSource>>,
+    /// The node agent's exec, once it runs.
+    pub exec: Option<Arc<dyn crate::exec::ExecSource>>,
 }
 
 /// Most connections served at once; more wait in the kernel's accept queue.
@@ -122,6 +124,10 @@ async fn dispatch(
     uri: Uri,
     headers: HeaderMap,
     Query(query): Query<HashMap<String, String>>,
+    ws: Result<
+        axum::extract::WebSocketUpgrade,
+        axum::extract::ws::rejection::WebSocketUpgradeRejection,
+    >,
     body: Bytes,
 ) -> Response {
     let path = uri.path();
@@ -156,6 +162,14 @@ async fn dispatch(
         }
     }
     match request::parse(path) {
+        Ok(info)
+            if info.subresource.as_deref() == Some("exec") && info.resource.plural == "pods" =>
+        {
+            let all = Query::<Vec<(String, String)>>::try_from_uri(&uri)
+                .map(|q| q.0)
+                .unwrap_or_default();
+            resource::exec(&state, info, all, ws.ok()).await
+        }
         Ok(info) => resource::handle(&state, method, info, &headers, &query, body).await,
         Err(request::ParseError::NotFound(msg)) => error_response(&ApiError::NotFound {
             group: String::new(),

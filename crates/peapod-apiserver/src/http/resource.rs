@@ -345,3 +345,99 @@ async fn serve(
         }),
     }
 }
+
+/// pods/exec: a WebSocket speaking the channel protocol, bridged to the node agent's process.
+pub async fn exec(
+    state: &AppState,
+    info: RequestInfo,
+    query: Vec<(String, String)>,
+    ws: Option<axum::extract::WebSocketUpgrade>,
+) -> Response {
+    match exec_inner(state, info, query, ws).await {
+        Ok(r) => r,
+        Err(e) => error_response(&e),
+    }
+}
+
+async fn exec_inner(
+    state: &AppState,
+    info: RequestInfo,
+    query: Vec<(String, String)>,
+    ws: Option<axum::extract::WebSocketUpgrade>,
+) -> Result<Response, ApiError> {
+    let name = info.name.clone().unwrap_or_default();
+    let pod = state
+        .registry
+        .get(info.resource, info.namespace.as_deref(), &name)
+        .await?;
+    let get = |k: &str| {
+        query
+            .iter()
+            .find(|(qk, _)| qk == k)
+            .map(|(_, v)| v.as_str())
+    };
+    let flag = |k: &str| get(k).is_some_and(|v| v == "true" || v == "1");
+    let command: Vec<String> = query
+        .iter()
+        .filter(|(k, _)| k == "command")
+        .map(|(_, v)| v.clone())
+        .collect();
+    if command.is_empty() {
+        return Err(ApiError::BadRequest(
+            "you must specify at least 1 command".into(),
+        ));
+    }
+    let containers: Vec<String> = pod
+        .pointer("/spec/containers")
+        .and_then(Value::as_array)
+        .map(|a| {
+            a.iter()
+                .filter_map(|c| c.get("name").and_then(Value::as_str).map(String::from))
+                .collect()
+        })
+        .unwrap_or_default();
+    let container = match get("container").filter(|c| !c.is_empty()) {
+        Some(c) => c.to_string(),
+        None if containers.len() == 1 => containers[0].clone(),
+        None => {
+            return Err(ApiError::BadRequest(format!(
+                "a container name must be specified for pod {name}, choose one of: [{}]",
+                containers.join(" ")
+            )))
+        }
+    };
+    let running = ["/status/containerStatuses", "/status/initContainerStatuses"]
+        .iter()
+        .flat_map(|p| {
+            pod.pointer(p)
+                .and_then(Value::as_array)
+                .cloned()
+                .unwrap_or_default()
+        })
+        .find(|s| s.get("name").and_then(Value::as_str) == Some(container.as_str()))
+        .is_some_and(|s| s.pointer("/state/running").is_some());
+    if !running {
+        return Err(ApiError::BadRequest(format!("container {container} is not valid for pod {name}: unable to upgrade connection: container not found (\"{container}\")")));
+    }
+    let Some(ws) = ws else {
+        return Err(ApiError::BadRequest(
+            "exec needs a WebSocket upgrade (protocol v5.channel.k8s.io or v4.channel.k8s.io)"
+                .into(),
+        ));
+    };
+    let Some(source) = &state.exec else {
+        return Err(ApiError::Unavailable(format!(
+            "no node agent serves exec for pod {name}"
+        )));
+    };
+    let req = crate::exec::ExecRequest {
+        container,
+        command: command.clone(),
+        stdin: flag("stdin"),
+        tty: flag("tty"),
+    };
+    let session = source.exec(&pod, req).await?;
+    Ok(ws
+        .protocols(["v5.channel.k8s.io", "v4.channel.k8s.io"])
+        .on_upgrade(move |socket| crate::exec::bridge(socket, session, command)))
+}
