@@ -34,6 +34,33 @@ pub struct AgentCtx {
     pub recorder: Recorder,
     pub cluster: ClusterConfig,
     pub offline: bool,
+    /// Pod networking (None: pods get only a loopback interface).
+    pub net: Option<Arc<peapod_net::Cni>>,
+}
+
+impl AgentCtx {
+    /// Releases a pod's network attachment and removes its sandbox.
+    pub async fn remove_pod(&self, uid: &str) {
+        if let Some(net) = &self.net {
+            if let Err(e) = net.del(uid).await {
+                tracing::warn!(%uid, error = %e, "CNI DEL failed");
+            }
+        }
+        if let Err(e) = self.runtime.remove_sandbox(uid).await {
+            tracing::warn!(%uid, error = %e, "removing sandbox failed");
+        }
+    }
+
+    /// The pod's IP: its CNI address, or the node's for hostNetwork pods.
+    pub fn pod_ip(&self, uid: &str, host_network: bool) -> Option<String> {
+        if host_network {
+            return Some(self.cluster.node_ip.clone());
+        }
+        self.net
+            .as_ref()
+            .and_then(|n| n.attachment(uid))
+            .map(|a| a.ip.to_string())
+    }
 }
 
 impl AgentCtx {
@@ -62,6 +89,7 @@ impl Agent {
         runtime: Arc<Runtime>,
         cluster: ClusterConfig,
         offline: bool,
+        net: Option<Arc<peapod_net::Cni>>,
     ) -> Self {
         let recorder = Recorder::new(registry.clone(), &cluster.node_name, "kubelet");
         Agent {
@@ -71,6 +99,7 @@ impl Agent {
                 recorder,
                 cluster,
                 offline,
+                net,
             }),
         }
     }
@@ -123,7 +152,7 @@ impl Agent {
                     for uid in self.ctx.runtime.list_sandboxes() {
                         if !live.contains(&uid) {
                             tracing::info!(%uid, "removing the sandbox of a pod that no longer exists");
-                            let _ = self.ctx.runtime.remove_sandbox(&uid).await;
+                            self.ctx.remove_pod(&uid).await;
                         }
                     }
                     cleaned = true;
@@ -161,8 +190,8 @@ impl Agent {
                     if let Some(w) = workers.get(&uid) {
                         let _ = w.tx.send(None);
                     } else {
-                        let rt = self.ctx.runtime.clone();
-                        tokio::spawn(async move { rt.remove_sandbox(&uid).await });
+                        let ctx = self.ctx.clone();
+                        tokio::spawn(async move { ctx.remove_pod(&uid).await });
                     }
                     continue;
                 }

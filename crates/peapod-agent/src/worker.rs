@@ -132,9 +132,7 @@ impl PodWorker {
         }
         // The pod is gone from the API (deleted, or never ours): nothing of it stays.
         if pod_rx.borrow().is_none() {
-            if let Err(e) = self.ctx.runtime.remove_sandbox(&self.uid).await {
-                tracing::warn!(uid = %self.uid, error = %e, "removing sandbox failed");
-            }
+            self.ctx.remove_pod(&self.uid).await;
             self.ctx.recorder.forget(&self.uid);
         }
     }
@@ -249,7 +247,22 @@ impl PodWorker {
                     .run_sandbox(&cfg)
                     .await
                     .map_err(|e| e.to_string())?;
-                crate::net::loopback_up(&s.netns).await;
+                match (&self.ctx.net, cfg.host_network) {
+                    (Some(net), false) => {
+                        // A new sandbox means a new network namespace: the old attachment goes.
+                        let _ = net.del(&self.uid).await;
+                        let att = net
+                            .add(&self.uid, &s.netns)
+                            .await
+                            .map_err(|e| format!("failed to set up the pod network: {e}"))?;
+                        self.ctx
+                            .runtime
+                            .set_pod_ip(&cfg, &att.ip.to_string())
+                            .map_err(|e| e.to_string())?;
+                    }
+                    (None, false) => crate::net::loopback_up(&s.netns).await,
+                    (_, true) => {}
+                }
                 s
             }
         };
@@ -520,11 +533,17 @@ impl PodWorker {
                 .await;
         }
         let volumes_dir = self.ctx.runtime.pod_dir(&self.uid).join("volumes");
+        let host_net = pod
+            .spec
+            .as_ref()
+            .and_then(|s| s.host_network)
+            .unwrap_or(false);
+        let pod_ip = self.ctx.pod_ip(&self.uid, host_net);
         let resolver = Resolver {
             registry: &self.ctx.registry,
             pod,
             cluster: &self.ctx.cluster,
-            pod_ip: None,
+            pod_ip: pod_ip.clone(),
         };
         let cfg = match resolver.container_config(c, attempt, &volumes_dir).await {
             Ok(cfg) => cfg,
@@ -694,13 +713,19 @@ impl PodWorker {
     ) -> Result<(), String> {
         let now = format_time(now_secs());
         let previous = self.last_status.clone();
+        let host_net = pod
+            .spec
+            .as_ref()
+            .and_then(|s| s.host_network)
+            .unwrap_or(false);
+        let pod_ip = self.ctx.pod_ip(&self.uid, host_net);
         let mut status = pod_status(&StatusInput {
             pod,
             obs,
             sandbox_ready,
             terminating,
             host_ip: &self.ctx.cluster.node_ip,
-            pod_ip: None,
+            pod_ip: pod_ip.as_deref(),
             previous: &previous,
             now: &now,
         });
@@ -797,11 +822,7 @@ impl PodWorker {
         self.stop_all(pod, "delete").await;
         let obs = self.observe(pod).await;
         self.write_status(pod, &obs, false, true).await?;
-        self.ctx
-            .runtime
-            .remove_sandbox(&self.uid)
-            .await
-            .map_err(|e| e.to_string())?;
+        self.ctx.remove_pod(&self.uid).await;
         let r = peapod_api::resources::lookup("", "v1", "pods").ok_or("pods not registered")?;
         let ns = pod.metadata.namespace.clone().unwrap_or_default();
         let name = pod.metadata.name.clone().unwrap_or_default();

@@ -236,6 +236,7 @@ pub async fn run(args: ServerArgs) -> anyhow::Result<()> {
         max_pods: 110,
     };
     tasks.spawn(NodeHeartbeat::new(registry.clone(), node).run(stop_rx.clone()));
+    let mut host_net = None;
     if let Some(rt) = runtime {
         tasks.spawn(Scheduler::new(registry.clone(), &node_name).run(stop_rx.clone()));
         let cluster = ClusterConfig {
@@ -244,7 +245,36 @@ pub async fn run(args: ServerArgs) -> anyhow::Result<()> {
             node_name: node_name.clone(),
             node_ip: node_ip.to_string(),
         };
-        tasks.spawn(Agent::new(registry.clone(), rt, cluster, args.offline).run(stop_rx.clone()));
+        let net_dir = args.data_dir.join("net");
+        let pod_cidr_net = cluster_cidr.0;
+        let gateway = Ipv4Addr::from(u32::from(pod_cidr_net) + 1);
+        let default = peapod_net::default_conflist(
+            "peapod0",
+            &format!("{pod_cidr_net}/24"),
+            gateway,
+            &net_dir.join("ipam"),
+        );
+        let net = match peapod_net::Cni::open(
+            &net_dir.join("cni.conflist"),
+            &default,
+            &net_dir.join("pods"),
+        ) {
+            Ok(n) => Some(Arc::new(n)),
+            Err(e) => {
+                tracing::error!(error = %e, "pod networking is unavailable; pods get only a loopback interface");
+                None
+            }
+        };
+        host_net = Some(
+            peapod_net::HostNetwork::setup(peapod_net::HostNetworkConfig {
+                cluster_dns: args.cluster_dns,
+                service_cidr,
+            })
+            .await,
+        );
+        tasks.spawn(
+            Agent::new(registry.clone(), rt, cluster, args.offline, net).run(stop_rx.clone()),
+        );
     }
     tracing::info!(
         api = %format!("https://{}:{}", args.bind_address, args.api_port),
@@ -262,6 +292,9 @@ pub async fn run(args: ServerArgs) -> anyhow::Result<()> {
     .await;
     if drained.is_err() {
         tasks.abort_all();
+    }
+    if let Some(h) = host_net {
+        h.teardown().await;
     }
     Ok(())
 }

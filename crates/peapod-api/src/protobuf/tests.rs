@@ -1149,87 +1149,107 @@ fn full_pod() -> core::Pod {
 #[test]
 fn pod_with_everything_kubectl_can_send() {
     let got = decode("v1", "Pod", &full_pod());
-    let want = json!({
-        "apiVersion": "v1",
-        "kind": "Pod",
-        "metadata": {"name": "web-0", "namespace": "default", "labels": {"app": "web"}},
-        "spec": {
-            "volumes": [
-                {"name": "scratch", "emptyDir": {"medium": "Memory", "sizeLimit": "64Mi"}},
-                {"name": "host", "hostPath": {"path": "/var/log", "type": ""}},
-                {"name": "cfg", "configMap": {"name": "cfg", "items": [{"key": "nginx.conf", "path": "nginx.conf", "mode": 420}], "defaultMode": 272}},
-                {"name": "tls", "secret": {"secretName": "tls", "defaultMode": 256, "optional": true}},
-                {"name": "token", "projected": {"sources": [
-                    {"serviceAccountToken": {"expirationSeconds": 3607, "path": "token"}},
-                    {"downwardAPI": {"items": [{"path": "namespace", "fieldRef": {"apiVersion": "v1", "fieldPath": "metadata.namespace"}}]}},
-                    {"configMap": {"name": "kube-root-ca.crt", "items": [{"key": "ca.crt", "path": "ca.crt"}]}}
-                ], "defaultMode": 420}},
-                {"name": "podinfo", "downwardAPI": {"items": [{"path": "labels", "fieldRef": {"apiVersion": "v1", "fieldPath": "metadata.labels"}}]}},
-                {"name": "data", "persistentVolumeClaim": {"claimName": "data"}},
-                {"name": "share", "nfs": {"server": "nfs.example", "path": "/exports", "readOnly": true}},
-                {"name": "scratch-pvc", "ephemeral": {"volumeClaimTemplate": {
-                    "metadata": {"labels": {"type": "scratch"}},
-                    "spec": {"accessModes": ["ReadWriteOnce"], "resources": {"requests": {"storage": "1Gi"}}, "storageClassName": "local"}
-                }}}
-            ],
+    let volumes = json!([
+        {"name": "scratch", "emptyDir": {"medium": "Memory", "sizeLimit": "64Mi"}},
+        {"name": "host", "hostPath": {"path": "/var/log", "type": ""}},
+        {"name": "cfg", "configMap": {"name": "cfg", "items": [{"key": "nginx.conf", "path": "nginx.conf", "mode": 420}], "defaultMode": 272}},
+        {"name": "tls", "secret": {"secretName": "tls", "defaultMode": 256, "optional": true}},
+        {"name": "token", "projected": {"sources": [
+            {"serviceAccountToken": {"expirationSeconds": 3607, "path": "token"}},
+            {"downwardAPI": {"items": [{"path": "namespace", "fieldRef": {"apiVersion": "v1", "fieldPath": "metadata.namespace"}}]}},
+            {"configMap": {"name": "kube-root-ca.crt", "items": [{"key": "ca.crt", "path": "ca.crt"}]}}
+        ], "defaultMode": 420}},
+        {"name": "podinfo", "downwardAPI": {"items": [{"path": "labels", "fieldRef": {"apiVersion": "v1", "fieldPath": "metadata.labels"}}]}},
+        {"name": "data", "persistentVolumeClaim": {"claimName": "data"}},
+        {"name": "share", "nfs": {"server": "nfs.example", "path": "/exports", "readOnly": true}},
+        {"name": "scratch-pvc", "ephemeral": {"volumeClaimTemplate": {
+            "metadata": {"labels": {"type": "scratch"}},
+            "spec": {"accessModes": ["ReadWriteOnce"], "resources": {"requests": {"storage": "1Gi"}}, "storageClassName": "local"}
+        }}}
+    ]);
+    let containers = json!([{
+        "name": "app",
+        "image": "nginx:1.27",
+        "command": ["nginx"],
+        "args": ["-g", "daemon off;"],
+        "workingDir": "/srv",
+        "ports": [{"name": "http", "containerPort": 8080, "protocol": "TCP"}],
+        "envFrom": [{"prefix": "CFG_", "configMapRef": {"name": "cfg", "optional": true}}],
+        "env": [
+            {"name": "PLAIN", "value": "x"},
+            {"name": "EMPTY"},
+            {"name": "NODE", "valueFrom": {"fieldRef": {"apiVersion": "v1", "fieldPath": "spec.nodeName"}}},
+            {"name": "PASSWORD", "valueFrom": {"secretKeyRef": {"name": "db", "key": "password", "optional": false}}},
+            {"name": "MEM", "valueFrom": {"resourceFieldRef": {"resource": "limits.memory", "divisor": "1Mi"}}},
+            {"name": "LEVEL", "valueFrom": {"configMapKeyRef": {"name": "cfg", "key": "level"}}}
+        ],
+        "resources": {
+            "limits": {"cpu": "500m", "memory": "128Mi"},
+            "requests": {"cpu": "250m"},
+            "claims": [{"name": "gpu"}]
+        },
+        "resizePolicy": [{"resourceName": "cpu", "restartPolicy": "NotRequired"}],
+        "volumeMounts": [{"name": "data", "readOnly": true, "mountPath": "/data"}],
+        "volumeDevices": [{"name": "raw", "devicePath": "/dev/xvda"}],
+        "livenessProbe": {
+            "httpGet": {"path": "/healthz", "port": "http", "scheme": "HTTP", "httpHeaders": [{"name": "X-Probe", "value": "1"}]},
+            "initialDelaySeconds": 5,
+            "timeoutSeconds": 1,
+            "periodSeconds": 10,
+            "successThreshold": 1,
+            "failureThreshold": 3
+        },
+        "readinessProbe": {"tcpSocket": {"port": 8080}},
+        "startupProbe": {"grpc": {"port": 9090, "service": ""}, "terminationGracePeriodSeconds": 30},
+        "lifecycle": {
+            "postStart": {"exec": {"command": ["touch", "/tmp/started"]}},
+            "preStop": {"sleep": {"seconds": 5}}
+        },
+        "terminationMessagePath": "/dev/termination-log",
+        "terminationMessagePolicy": "File",
+        "imagePullPolicy": "IfNotPresent",
+        "securityContext": {
+            "capabilities": {"add": ["NET_BIND_SERVICE"], "drop": ["ALL"]},
+            "privileged": false,
+            "seLinuxOptions": {"type": "spc_t", "level": "s0:c1,c2"},
+            "windowsOptions": {"gmsaCredentialSpecName": "gmsa", "runAsUserName": "ContainerUser", "hostProcess": false},
+            "runAsUser": 1000,
+            "runAsGroup": 0,
+            "runAsNonRoot": true,
+            "readOnlyRootFilesystem": true,
+            "allowPrivilegeEscalation": false,
+            "procMount": "Default",
+            "seccompProfile": {"type": "RuntimeDefault"},
+            "appArmorProfile": {"type": "Localhost", "localhostProfile": "k8s-nginx"}
+        },
+        "tty": true
+    }]);
+    let affinity = json!({
+        "nodeAffinity": {
+            "requiredDuringSchedulingIgnoredDuringExecution": {"nodeSelectorTerms": [
+                {"matchExpressions": [{"key": "kubernetes.io/arch", "operator": "In", "values": ["amd64", "arm64"]}]}
+            ]},
+            "preferredDuringSchedulingIgnoredDuringExecution": [
+                {"weight": 1, "preference": {"matchFields": [{"key": "metadata.name", "operator": "NotIn", "values": ["bad"]}]}}
+            ]
+        },
+        "podAffinity": {"requiredDuringSchedulingIgnoredDuringExecution": [
+            {"labelSelector": {"matchLabels": {"app": "cache"}}, "namespaces": ["default"], "topologyKey": "kubernetes.io/hostname"}
+        ]},
+        "podAntiAffinity": {"preferredDuringSchedulingIgnoredDuringExecution": [{
+            "weight": 100,
+            "podAffinityTerm": {
+                "labelSelector": {"matchExpressions": [{"key": "app", "operator": "In", "values": ["web"]}]},
+                "topologyKey": "topology.kubernetes.io/zone",
+                "namespaceSelector": {},
+                "matchLabelKeys": ["pod-template-hash"]
+            }
+        }]}
+    });
+    let mut spec = json!({
+            "volumes": volumes,
             "initContainers": [{"name": "init", "image": "busybox", "command": ["true"], "restartPolicy": "Always"}],
-            "containers": [{
-                "name": "app",
-                "image": "nginx:1.27",
-                "command": ["nginx"],
-                "args": ["-g", "daemon off;"],
-                "workingDir": "/srv",
-                "ports": [{"name": "http", "containerPort": 8080, "protocol": "TCP"}],
-                "envFrom": [{"prefix": "CFG_", "configMapRef": {"name": "cfg", "optional": true}}],
-                "env": [
-                    {"name": "PLAIN", "value": "x"},
-                    {"name": "EMPTY"},
-                    {"name": "NODE", "valueFrom": {"fieldRef": {"apiVersion": "v1", "fieldPath": "spec.nodeName"}}},
-                    {"name": "PASSWORD", "valueFrom": {"secretKeyRef": {"name": "db", "key": "password", "optional": false}}},
-                    {"name": "MEM", "valueFrom": {"resourceFieldRef": {"resource": "limits.memory", "divisor": "1Mi"}}},
-                    {"name": "LEVEL", "valueFrom": {"configMapKeyRef": {"name": "cfg", "key": "level"}}}
-                ],
-                "resources": {
-                    "limits": {"cpu": "500m", "memory": "128Mi"},
-                    "requests": {"cpu": "250m"},
-                    "claims": [{"name": "gpu"}]
-                },
-                "resizePolicy": [{"resourceName": "cpu", "restartPolicy": "NotRequired"}],
-                "volumeMounts": [{"name": "data", "readOnly": true, "mountPath": "/data"}],
-                "volumeDevices": [{"name": "raw", "devicePath": "/dev/xvda"}],
-                "livenessProbe": {
-                    "httpGet": {"path": "/healthz", "port": "http", "scheme": "HTTP", "httpHeaders": [{"name": "X-Probe", "value": "1"}]},
-                    "initialDelaySeconds": 5,
-                    "timeoutSeconds": 1,
-                    "periodSeconds": 10,
-                    "successThreshold": 1,
-                    "failureThreshold": 3
-                },
-                "readinessProbe": {"tcpSocket": {"port": 8080}},
-                "startupProbe": {"grpc": {"port": 9090, "service": ""}, "terminationGracePeriodSeconds": 30},
-                "lifecycle": {
-                    "postStart": {"exec": {"command": ["touch", "/tmp/started"]}},
-                    "preStop": {"sleep": {"seconds": 5}}
-                },
-                "terminationMessagePath": "/dev/termination-log",
-                "terminationMessagePolicy": "File",
-                "imagePullPolicy": "IfNotPresent",
-                "securityContext": {
-                    "capabilities": {"add": ["NET_BIND_SERVICE"], "drop": ["ALL"]},
-                    "privileged": false,
-                    "seLinuxOptions": {"type": "spc_t", "level": "s0:c1,c2"},
-                    "windowsOptions": {"gmsaCredentialSpecName": "gmsa", "runAsUserName": "ContainerUser", "hostProcess": false},
-                    "runAsUser": 1000,
-                    "runAsGroup": 0,
-                    "runAsNonRoot": true,
-                    "readOnlyRootFilesystem": true,
-                    "allowPrivilegeEscalation": false,
-                    "procMount": "Default",
-                    "seccompProfile": {"type": "RuntimeDefault"},
-                    "appArmorProfile": {"type": "Localhost", "localhostProfile": "k8s-nginx"}
-                },
-                "tty": true
-            }],
+            "containers": containers,
             "ephemeralContainers": [{"name": "debugger", "image": "busybox", "stdin": true, "tty": true, "targetContainerName": "app"}],
             "restartPolicy": "Always",
             "terminationGracePeriodSeconds": 30,
@@ -1249,32 +1269,13 @@ fn pod_with_everything_kubectl_can_send() {
                 "sysctls": [{"name": "net.core.somaxconn", "value": "1024"}],
                 "seccompProfile": {"type": "RuntimeDefault"},
                 "seLinuxChangePolicy": "MountOption"
-            },
+            }
+    });
+    let more = json!({
             "imagePullSecrets": [{"name": "registry"}],
             "hostname": "web-0",
             "subdomain": "web",
-            "affinity": {
-                "nodeAffinity": {
-                    "requiredDuringSchedulingIgnoredDuringExecution": {"nodeSelectorTerms": [
-                        {"matchExpressions": [{"key": "kubernetes.io/arch", "operator": "In", "values": ["amd64", "arm64"]}]}
-                    ]},
-                    "preferredDuringSchedulingIgnoredDuringExecution": [
-                        {"weight": 1, "preference": {"matchFields": [{"key": "metadata.name", "operator": "NotIn", "values": ["bad"]}]}}
-                    ]
-                },
-                "podAffinity": {"requiredDuringSchedulingIgnoredDuringExecution": [
-                    {"labelSelector": {"matchLabels": {"app": "cache"}}, "namespaces": ["default"], "topologyKey": "kubernetes.io/hostname"}
-                ]},
-                "podAntiAffinity": {"preferredDuringSchedulingIgnoredDuringExecution": [{
-                    "weight": 100,
-                    "podAffinityTerm": {
-                        "labelSelector": {"matchExpressions": [{"key": "app", "operator": "In", "values": ["web"]}]},
-                        "topologyKey": "topology.kubernetes.io/zone",
-                        "namespaceSelector": {},
-                        "matchLabelKeys": ["pod-template-hash"]
-                    }
-                }]}
-            },
+            "affinity": affinity,
             "schedulerName": "default-scheduler",
             "tolerations": [
                 {"key": "node.kubernetes.io/not-ready", "operator": "Exists", "effect": "NoExecute", "tolerationSeconds": 300},
@@ -1307,7 +1308,15 @@ fn pod_with_everything_kubectl_can_send() {
             "schedulingGates": [{"name": "example.com/gate"}],
             "resourceClaims": [{"name": "gpu", "resourceClaimTemplateName": "gpu-template"}],
             "resources": {"limits": {"memory": "1Gi"}}
-        },
+    });
+    if let (Some(spec), Value::Object(more)) = (spec.as_object_mut(), more) {
+        spec.extend(more);
+    }
+    let want = json!({
+        "apiVersion": "v1",
+        "kind": "Pod",
+        "metadata": {"name": "web-0", "namespace": "default", "labels": {"app": "web"}},
+        "spec": spec,
         "status": {}
     });
     assert_eq!(got, want);
@@ -1502,14 +1511,28 @@ fn len_field(out: &mut Vec<u8>, number: u32, data: &[u8]) {
     out.extend_from_slice(data);
 }
 
-fn configmap_body(extra: &[u8]) -> Vec<u8> {
+/// A ConfigMap body with `extra` appended to the object's message, and the offset of `extra`.
+fn configmap_with(extra: &[u8]) -> (Vec<u8>, usize) {
     let mut raw = core::ConfigMap {
         metadata: go_meta("cfg", "", &[]),
         ..Default::default()
     }
     .encode_to_vec();
     raw.extend_from_slice(extra);
-    envelope("v1", "ConfigMap", raw)
+    let body = envelope("v1", "ConfigMap", raw.clone());
+    let start = find(&body, &raw);
+    (body, start + raw.len() - extra.len())
+}
+
+fn configmap_body(extra: &[u8]) -> Vec<u8> {
+    configmap_with(extra).0
+}
+
+fn find(haystack: &[u8], needle: &[u8]) -> usize {
+    haystack
+        .windows(needle.len())
+        .position(|w| w == needle)
+        .unwrap()
 }
 
 #[test]
@@ -1577,28 +1600,39 @@ fn unknown_field_numbers_are_errors() {
 
 #[test]
 fn truncated_input_is_an_error_not_a_panic() {
-    let body = envelope("v1", "Pod", full_pod().encode_to_vec());
+    let raw = full_pod().encode_to_vec();
+    let body = envelope("v1", "Pod", raw.clone());
     assert!(decode_object(&body).is_ok());
+    // Cut anywhere inside the object, the envelope's length prefix runs past the end. (Cuts
+    // between the envelope's own fields are valid protobuf: there is no end marker.)
+    let start = find(&body, &raw);
     for len in 0..body.len() {
-        let err = decode_object(&body[..len]).expect_err("a truncated body must not decode");
-        if len >= MAGIC.len() {
+        let result = decode_object(&body[..len]);
+        if len > start && len < start + raw.len() {
+            let err = result.expect_err("a truncated body must not decode");
             assert!(
-                matches!(
-                    err,
-                    ProtobufError::Malformed { .. } | ProtobufError::UnsupportedKind { .. }
-                ),
+                matches!(err, ProtobufError::Malformed { .. }),
                 "{len}: {err}"
             );
+            assert!(err.to_string().contains("past the end"), "{err}");
         }
     }
-    // Cutting the object message itself (the envelope is consistent) names the offset.
-    let raw = full_pod().encode_to_vec();
-    let err = decode_object(&envelope("v1", "Pod", raw[..raw.len() - 1].to_vec())).unwrap_err();
+    // Cuts of the object's own message inside a consistent envelope: no panic, and cutting
+    // inside a field is an error naming its offset.
+    let mut errors = 0;
+    for len in 0..raw.len() {
+        if decode_object(&envelope("v1", "Pod", raw[..len].to_vec())).is_err() {
+            errors += 1;
+        }
+    }
+    assert!(errors > raw.len() / 2, "{errors} of {}", raw.len());
+    let cut = envelope("v1", "Pod", raw[..raw.len() - 1].to_vec());
+    let err = decode_object(&cut).unwrap_err();
     let ProtobufError::Malformed { offset, reason } = err else {
         panic!("{err}");
     };
-    assert!(reason.contains("past the end") || reason.contains("truncated"));
-    assert!(offset > MAGIC.len());
+    assert_eq!(reason, "truncated varint");
+    assert_eq!(offset, find(&cut, &raw[..raw.len() - 1]) + raw.len() - 1);
 }
 
 #[test]
@@ -1663,8 +1697,8 @@ fn malformed_envelopes() {
 fn wire_errors_name_the_offset() {
     let base = configmap_body(&[]);
     let at = |extra: &[u8]| {
-        let body = configmap_body(extra);
-        (decode_object(&body).unwrap_err(), body.len() - extra.len())
+        let (body, offset) = configmap_with(extra);
+        (decode_object(&body).unwrap_err(), offset)
     };
     // A group.
     let (err, offset) = at(&[(2 << 3) | START_GROUP]);

@@ -39,7 +39,11 @@ fn decode_body(headers: &HeaderMap, body: &Bytes) -> Result<Value, ApiError> {
             "the request body is empty: expected an object".into(),
         ));
     }
-    if ct.contains("yaml") {
+    if ct.contains("vnd.kubernetes.protobuf") {
+        // kubectl's typed clients (`kubectl create configmap|deployment|...`) send protobuf.
+        peapod_api::protobuf::decode_object(body)
+            .map_err(|e| ApiError::BadRequest(format!("error decoding protobuf request body: {e}")))
+    } else if ct.contains("yaml") {
         let text = std::str::from_utf8(body)
             .map_err(|e| ApiError::BadRequest(format!("the request body is not UTF-8: {e}")))?;
         serde_saphyr::from_str::<Value>(text)

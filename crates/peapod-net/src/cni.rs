@@ -1,0 +1,367 @@
+//! CNI invocation (spec 1.0): ADD on sandbox creation, DEL on removal, with the result of every
+//! ADD stored per pod so DEL can run even after a crash.
+
+use serde_json::{json, Value};
+use std::net::Ipv4Addr;
+use std::path::{Path, PathBuf};
+
+#[derive(Debug, thiserror::Error)]
+pub enum CniError {
+    #[error("{action} {path}: {source}")]
+    Io {
+        action: &'static str,
+        path: PathBuf,
+        source: std::io::Error,
+    },
+    #[error("CNI config {path}: {message}")]
+    Config { path: PathBuf, message: String },
+    #[error("CNI plugin {plugin} {command} failed: {message}")]
+    Plugin {
+        plugin: String,
+        command: &'static str,
+        message: String,
+    },
+    #[error("CNI result has no IPv4 address: {0}")]
+    NoAddress(String),
+}
+
+fn io<'a>(action: &'static str, path: &'a Path) -> impl FnOnce(std::io::Error) -> CniError + 'a {
+    move |source| CniError::Io {
+        action,
+        path: path.to_path_buf(),
+        source,
+    }
+}
+
+/// A pod's network attachment.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Attachment {
+    pub ip: Ipv4Addr,
+    pub gateway: Option<Ipv4Addr>,
+}
+
+pub struct Cni {
+    conf_path: PathBuf,
+    plugin_dirs: Vec<PathBuf>,
+    state_dir: PathBuf,
+}
+
+/// The default network: a bridge with host-local IPAM over `pod_cidr` (e.g. 10.244.0.0/24).
+pub fn default_conflist(bridge: &str, pod_cidr: &str, gateway: Ipv4Addr, ipam_dir: &Path) -> Value {
+    json!({
+        "cniVersion": "1.0.0",
+        "name": "peapod",
+        "plugins": [
+            {
+                "type": "bridge",
+                "bridge": bridge,
+                "isGateway": true,
+                "ipMasq": false,
+                "hairpinMode": true,
+                "ipam": {
+                    "type": "host-local",
+                    "ranges": [[{"subnet": pod_cidr, "gateway": gateway.to_string()}]],
+                    "routes": [{"dst": "0.0.0.0/0"}],
+                    "dataDir": ipam_dir.display().to_string(),
+                }
+            }
+        ]
+    })
+}
+
+impl Cni {
+    /// Uses the conflist at `conf_path`, writing `default` there first if it does not exist (a
+    /// user may replace it with any other CNI configuration).
+    pub fn open(conf_path: &Path, default: &Value, state_dir: &Path) -> Result<Cni, CniError> {
+        if !conf_path.exists() {
+            if let Some(dir) = conf_path.parent() {
+                std::fs::create_dir_all(dir).map_err(io("create", dir))?;
+            }
+            let text = serde_json::to_string_pretty(default).unwrap_or_default();
+            std::fs::write(conf_path, text).map_err(io("write", conf_path))?;
+        }
+        std::fs::create_dir_all(state_dir).map_err(io("create", state_dir))?;
+        let plugin_dirs = ["/usr/lib/cni", "/opt/cni/bin", "/usr/libexec/cni"]
+            .iter()
+            .map(PathBuf::from)
+            .collect();
+        let cni = Cni {
+            conf_path: conf_path.to_path_buf(),
+            plugin_dirs,
+            state_dir: state_dir.to_path_buf(),
+        };
+        cni.conflist()?;
+        Ok(cni)
+    }
+
+    fn conflist(&self) -> Result<Value, CniError> {
+        let bad = |message: String| CniError::Config {
+            path: self.conf_path.clone(),
+            message,
+        };
+        let text = std::fs::read_to_string(&self.conf_path).map_err(io("read", &self.conf_path))?;
+        let v: Value = serde_json::from_str(&text).map_err(|e| bad(e.to_string()))?;
+        if v.get("plugins")
+            .and_then(Value::as_array)
+            .is_none_or(|p| p.is_empty())
+        {
+            return Err(bad("`plugins` must be a non-empty list".into()));
+        }
+        Ok(v)
+    }
+
+    fn plugin(&self, typ: &str) -> Result<PathBuf, CniError> {
+        self.plugin_dirs
+            .iter()
+            .map(|d| d.join(typ))
+            .find(|p| p.is_file())
+            .ok_or_else(|| CniError::Plugin {
+                plugin: typ.to_string(),
+                command: "find",
+                message: format!(
+                    "not found in {:?} (install containernetworking-plugins)",
+                    self.plugin_dirs
+                ),
+            })
+    }
+
+    async fn invoke(
+        &self,
+        typ: &str,
+        command: &'static str,
+        id: &str,
+        netns: &str,
+        conf: &Value,
+    ) -> Result<Value, CniError> {
+        use tokio::io::AsyncWriteExt;
+        let bin = self.plugin(typ)?;
+        let path = std::env::join_paths(&self.plugin_dirs).unwrap_or_default();
+        let mut child = tokio::process::Command::new(&bin)
+            .env("CNI_COMMAND", command)
+            .env("CNI_CONTAINERID", id)
+            .env("CNI_NETNS", netns)
+            .env("CNI_IFNAME", "eth0")
+            .env("CNI_PATH", path)
+            .stdin(std::process::Stdio::piped())
+            .stdout(std::process::Stdio::piped())
+            .stderr(std::process::Stdio::piped())
+            .spawn()
+            .map_err(io("run", &bin))?;
+        if let Some(mut stdin) = child.stdin.take() {
+            let _ = stdin
+                .write_all(&serde_json::to_vec(conf).unwrap_or_default())
+                .await;
+        }
+        let out = child.wait_with_output().await.map_err(io("run", &bin))?;
+        if !out.status.success() {
+            let body: Value = serde_json::from_slice(&out.stdout).unwrap_or_default();
+            let message = body
+                .get("msg")
+                .and_then(Value::as_str)
+                .map(String::from)
+                .unwrap_or_else(|| {
+                    format!(
+                        "{}{}",
+                        String::from_utf8_lossy(&out.stdout).trim(),
+                        String::from_utf8_lossy(&out.stderr).trim()
+                    )
+                });
+            return Err(CniError::Plugin {
+                plugin: typ.to_string(),
+                command,
+                message,
+            });
+        }
+        Ok(serde_json::from_slice(&out.stdout).unwrap_or(Value::Null))
+    }
+
+    fn state_file(&self, id: &str) -> PathBuf {
+        self.state_dir.join(format!("{id}.json"))
+    }
+
+    /// CNI ADD of the pod `id` in `netns`, plus the loopback plugin; idempotent per pod.
+    pub async fn add(&self, id: &str, netns: &Path) -> Result<Attachment, CniError> {
+        if let Some(a) = self.attachment(id) {
+            return Ok(a);
+        }
+        let list = self.conflist()?;
+        let netns_s = netns.display().to_string();
+        let mut prev: Option<Value> = None;
+        let plugins = list
+            .get("plugins")
+            .and_then(Value::as_array)
+            .cloned()
+            .unwrap_or_default();
+        for p in &plugins {
+            let typ = p
+                .get("type")
+                .and_then(Value::as_str)
+                .unwrap_or_default()
+                .to_string();
+            let mut conf = p.clone();
+            conf["name"] = list["name"].clone();
+            conf["cniVersion"] = list["cniVersion"].clone();
+            if let Some(r) = &prev {
+                conf["prevResult"] = r.clone();
+            }
+            match self.invoke(&typ, "ADD", id, &netns_s, &conf).await {
+                Ok(r) => prev = Some(r),
+                Err(e) => {
+                    // Undo what was done so no address leaks.
+                    let _ = self.del_with(&list, id, &netns_s).await;
+                    return Err(e);
+                }
+            }
+        }
+        let lo = json!({"cniVersion": list["cniVersion"], "name": "lo", "type": "loopback"});
+        self.invoke("loopback", "ADD", id, &netns_s, &lo).await?;
+        let result = prev.unwrap_or(Value::Null);
+        let att = parse_result(&result)?;
+        let state = json!({"netns": netns_s, "result": result, "conflist": list});
+        let path = self.state_file(id);
+        std::fs::write(&path, serde_json::to_vec(&state).unwrap_or_default())
+            .map_err(io("write", &path))?;
+        Ok(att)
+    }
+
+    /// The stored attachment of a pod, if it has one.
+    pub fn attachment(&self, id: &str) -> Option<Attachment> {
+        let v: Value = serde_json::from_slice(&std::fs::read(self.state_file(id)).ok()?).ok()?;
+        parse_result(v.get("result")?).ok()
+    }
+
+    /// Pods with a stored attachment (for cleanup after a crash).
+    pub fn attached(&self) -> Vec<String> {
+        let Ok(rd) = std::fs::read_dir(&self.state_dir) else {
+            return Vec::new();
+        };
+        rd.filter_map(|e| {
+            e.ok()?
+                .file_name()
+                .to_str()?
+                .strip_suffix(".json")
+                .map(String::from)
+        })
+        .collect()
+    }
+
+    /// CNI DEL with the configuration the pod was added with; releases its address even when
+    /// the network namespace is already gone.
+    pub async fn del(&self, id: &str) -> Result<(), CniError> {
+        let path = self.state_file(id);
+        let Ok(bytes) = std::fs::read(&path) else {
+            return Ok(());
+        };
+        let state: Value = serde_json::from_slice(&bytes).unwrap_or_default();
+        let list = state.get("conflist").cloned().unwrap_or(self.conflist()?);
+        let netns = state
+            .get("netns")
+            .and_then(Value::as_str)
+            .unwrap_or_default()
+            .to_string();
+        let netns = if Path::new(&netns).exists() {
+            netns
+        } else {
+            String::new()
+        };
+        self.del_with(&list, id, &netns).await?;
+        let _ = std::fs::remove_file(&path);
+        Ok(())
+    }
+
+    async fn del_with(&self, list: &Value, id: &str, netns: &str) -> Result<(), CniError> {
+        let plugins = list
+            .get("plugins")
+            .and_then(Value::as_array)
+            .cloned()
+            .unwrap_or_default();
+        let mut first_err = None;
+        for p in plugins.iter().rev() {
+            let typ = p
+                .get("type")
+                .and_then(Value::as_str)
+                .unwrap_or_default()
+                .to_string();
+            let mut conf = p.clone();
+            conf["name"] = list["name"].clone();
+            conf["cniVersion"] = list["cniVersion"].clone();
+            if let Err(e) = self.invoke(&typ, "DEL", id, netns, &conf).await {
+                first_err.get_or_insert(e);
+            }
+        }
+        match first_err {
+            Some(e) => Err(e),
+            None => Ok(()),
+        }
+    }
+}
+
+/// The first IPv4 address (and gateway) of a CNI result.
+fn parse_result(r: &Value) -> Result<Attachment, CniError> {
+    let ips = r
+        .get("ips")
+        .and_then(Value::as_array)
+        .cloned()
+        .unwrap_or_default();
+    for ip in ips {
+        let addr = ip
+            .get("address")
+            .and_then(Value::as_str)
+            .unwrap_or_default();
+        if let Ok(a) = addr
+            .split('/')
+            .next()
+            .unwrap_or_default()
+            .parse::<Ipv4Addr>()
+        {
+            let gateway = ip
+                .get("gateway")
+                .and_then(Value::as_str)
+                .and_then(|g| g.parse().ok());
+            return Ok(Attachment { ip: a, gateway });
+        }
+    }
+    Err(CniError::NoAddress(r.to_string()))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn parses_results() {
+        let r = json!({"cniVersion": "1.0.0", "ips": [{"address": "10.244.0.5/24", "gateway": "10.244.0.1", "interface": 2}]});
+        assert_eq!(
+            parse_result(&r).unwrap(),
+            Attachment {
+                ip: "10.244.0.5".parse().unwrap(),
+                gateway: Some("10.244.0.1".parse().unwrap())
+            }
+        );
+        assert!(parse_result(&json!({})).is_err());
+    }
+
+    #[test]
+    fn writes_a_default_config_once() {
+        let dir = tempfile::tempdir().unwrap();
+        let conf = dir.path().join("net/10-peapod.conflist");
+        let def = default_conflist(
+            "pp0",
+            "10.244.0.0/24",
+            "10.244.0.1".parse().unwrap(),
+            &dir.path().join("ipam"),
+        );
+        Cni::open(&conf, &def, &dir.path().join("state")).unwrap();
+        let written: Value =
+            serde_json::from_str(&std::fs::read_to_string(&conf).unwrap()).unwrap();
+        assert_eq!(
+            written["plugins"][0]["ipam"]["ranges"][0][0]["subnet"],
+            "10.244.0.0/24"
+        );
+        std::fs::write(&conf, "{\"plugins\": []}").unwrap();
+        assert!(matches!(
+            Cni::open(&conf, &def, &dir.path().join("state")),
+            Err(CniError::Config { .. })
+        ));
+    }
+}
