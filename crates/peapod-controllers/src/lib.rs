@@ -3,11 +3,13 @@
 //! change or on a resync tick, makes the world match.
 
 mod bootstrap;
+mod endpoints;
 mod namespace;
 mod node;
 mod scheduler;
 
 pub use bootstrap::{bootstrap, BootstrapConfig};
+pub use endpoints::EndpointsController;
 pub use namespace::NamespaceController;
 pub use node::{NodeConfig, NodeHeartbeat};
 pub use scheduler::Scheduler;

@@ -1,7 +1,9 @@
 //! The node's side of the network: the cluster DNS address on the loopback interface (so the
-//! DNS server can bind it and pods reach it through their gateway) and a blackhole route for the
-//! whole service range (a packet to a service IP without a rule never leaves the machine).
-//! Removed again on a clean stop.
+//! DNS server can bind it and pods reach it through their gateway) and the whole service range
+//! routed to the pods' bridge (a packet to a service IP that no DNAT rule rewrote stays on the
+//! node's own bridge and never leaves the machine, while the node's own connections to service
+//! IPs find a route and get rewritten by the output NAT chain). The bridge is created here if
+//! the CNI plugin has not made it yet. Removed again on a clean stop.
 
 use std::net::Ipv4Addr;
 
@@ -9,6 +11,8 @@ use std::net::Ipv4Addr;
 pub struct HostNetworkConfig {
     pub cluster_dns: Ipv4Addr,
     pub service_cidr: (Ipv4Addr, u8),
+    /// The pods' bridge (created by the CNI bridge plugin), removed when no pod is left.
+    pub bridge: String,
 }
 
 pub struct HostNetwork {
@@ -48,9 +52,11 @@ impl HostNetwork {
         // IP forwarding lets pods reach node-local addresses (DNS) through the bridge gateway.
         let _ = std::fs::write("/proc/sys/net/ipv4/ip_forward", "1");
         let range = format!("{}/{}", cfg.service_cidr.0, cfg.service_cidr.1);
-        let added_route = match ip(&["route", "add", "blackhole", &range]).await {
+        let dev = cfg.bridge.clone();
+        let _ = ip(&["link", "add", &dev, "type", "bridge"]).await;
+        let _ = ip(&["link", "set", &dev, "up"]).await;
+        let added_route = match ip(&["route", "replace", &range, "dev", &dev]).await {
             Ok(()) => true,
-            Err(e) if e.contains("File exists") => false,
             Err(e) => {
                 tracing::warn!(error = %e, "could not route the service range locally");
                 false
@@ -63,8 +69,11 @@ impl HostNetwork {
         }
     }
 
-    /// Removes what `setup` added.
-    pub async fn teardown(&self) {
+    /// Removes what `setup` added, and the pod bridge when no pod is left on the node.
+    pub async fn teardown(&self, pods_left: bool) {
+        if !pods_left {
+            let _ = ip(&["link", "del", &self.cfg.bridge]).await;
+        }
         if self.added_dns {
             let _ = ip(&[
                 "addr",
@@ -76,13 +85,8 @@ impl HostNetwork {
             .await;
         }
         if self.added_route {
-            let _ = ip(&[
-                "route",
-                "del",
-                "blackhole",
-                &format!("{}/{}", self.cfg.service_cidr.0, self.cfg.service_cidr.1),
-            ])
-            .await;
+            let range = format!("{}/{}", self.cfg.service_cidr.0, self.cfg.service_cidr.1);
+            let _ = ip(&["route", "del", &range, "dev", &self.cfg.bridge]).await;
         }
     }
 }

@@ -7,6 +7,8 @@
 
 mod cni;
 mod host;
+mod proxy;
 
 pub use cni::{default_conflist, Attachment, Cni, CniError};
 pub use host::{HostNetwork, HostNetworkConfig};
+pub use proxy::{ruleset, service_ports, ServicePort, ServiceProxy};

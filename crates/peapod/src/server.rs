@@ -224,6 +224,8 @@ pub async fn run(args: ServerArgs) -> anyhow::Result<()> {
     .await
     .context("creating the system namespaces and the kubernetes Service")?;
     tasks.spawn(NamespaceController::new(registry.clone()).run(stop_rx.clone()));
+    tasks
+        .spawn(peapod_controllers::EndpointsController::new(registry.clone()).run(stop_rx.clone()));
     let pod_cidr = format!("{}/24", cluster_cidr.0);
     let node = NodeConfig {
         name: node_name.clone(),
@@ -248,8 +250,14 @@ pub async fn run(args: ServerArgs) -> anyhow::Result<()> {
         let net_dir = args.data_dir.join("net");
         let pod_cidr_net = cluster_cidr.0;
         let gateway = Ipv4Addr::from(u32::from(pod_cidr_net) + 1);
+        // One bridge per pod range, so several peapod nodes can share a machine.
+        let bridge = if pod_cidr_net == Ipv4Addr::new(10, 244, 0, 0) {
+            "peapod0".to_string()
+        } else {
+            format!("pp{:08x}", u32::from(pod_cidr_net))
+        };
         let default = peapod_net::default_conflist(
-            "peapod0",
+            &bridge,
             &format!("{pod_cidr_net}/24"),
             gateway,
             &net_dir.join("ipam"),
@@ -265,13 +273,21 @@ pub async fn run(args: ServerArgs) -> anyhow::Result<()> {
                 None
             }
         };
-        host_net = Some(
-            peapod_net::HostNetwork::setup(peapod_net::HostNetworkConfig {
-                cluster_dns: args.cluster_dns,
-                service_cidr,
-            })
-            .await,
+        let table = if bridge == "peapod0" {
+            "peapod".to_string()
+        } else {
+            format!("peapod_{bridge}")
+        };
+        tasks.spawn(
+            peapod_net::ServiceProxy::new(registry.clone(), &table, &args.cluster_cidr)
+                .run(stop_rx.clone()),
         );
+        let host_cfg = peapod_net::HostNetworkConfig {
+            cluster_dns: args.cluster_dns,
+            service_cidr,
+            bridge,
+        };
+        host_net = Some((peapod_net::HostNetwork::setup(host_cfg).await, rt.clone()));
         tasks.spawn(
             Agent::new(registry.clone(), rt, cluster, args.offline, net).run(stop_rx.clone()),
         );
@@ -293,8 +309,8 @@ pub async fn run(args: ServerArgs) -> anyhow::Result<()> {
     if drained.is_err() {
         tasks.abort_all();
     }
-    if let Some(h) = host_net {
-        h.teardown().await;
+    if let Some((h, rt)) = host_net {
+        h.teardown(!rt.list_sandboxes().is_empty()).await;
     }
     Ok(())
 }

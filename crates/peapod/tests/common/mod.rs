@@ -14,7 +14,13 @@ pub struct Cluster {
     pub port: u16,
     child: Option<Child>,
     extra_args: Vec<String>,
+    /// Runs pods: on drop, every pod is deleted and the node emptied before the server stops.
+    node: bool,
 }
+
+/// Each node test gets its own pod range, service range, DNS address and bridge, so tests can
+/// run in parallel on one machine.
+static NEXT_NET: std::sync::atomic::AtomicU32 = std::sync::atomic::AtomicU32::new(0);
 
 fn free_port() -> u16 {
     TcpListener::bind("127.0.0.1:0")
@@ -45,7 +51,25 @@ impl Cluster {
             return None;
         };
         let images = images.display().to_string();
-        Some(Self::start_with(&["--preload-images", &images]))
+        let n = 100
+            + NEXT_NET.fetch_add(1, std::sync::atomic::Ordering::SeqCst)
+            + (std::process::id() % 50) * 2;
+        let n = n % 250;
+        let (cluster, service, dns) = (
+            format!("10.{n}.0.0/17"),
+            format!("10.{n}.128.0/17"),
+            format!("10.{n}.128.10"),
+        );
+        Some(Self::start_with(&[
+            "--preload-images",
+            &images,
+            "--cluster-cidr",
+            &cluster,
+            "--service-cidr",
+            &service,
+            "--cluster-dns",
+            &dns,
+        ]))
     }
 
     pub fn start_with(extra: &[&str]) -> Cluster {
@@ -235,6 +259,26 @@ impl Cluster {
 
 impl Drop for Cluster {
     fn drop(&mut self) {
+        if self.node && self.child.is_some() {
+            // Leave nothing running, even when the test failed half-way.
+            let _ = self.kubectl(&[
+                "delete",
+                "pods",
+                "--all",
+                "-A",
+                "--grace-period=1",
+                "--timeout=60s",
+            ]);
+            let pods = self.dir.path().join("runtime/pods");
+            let start = Instant::now();
+            while start.elapsed() < Duration::from_secs(30)
+                && std::fs::read_dir(&pods)
+                    .map(|mut d| d.next().is_some())
+                    .unwrap_or(false)
+            {
+                std::thread::sleep(Duration::from_millis(100));
+            }
+        }
         self.stop();
     }
 }
