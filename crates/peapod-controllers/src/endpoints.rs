@@ -49,6 +49,9 @@ fn target_port(svc_port: &Value, pod: &Value) -> Option<i64> {
     }
 }
 
+/// Ready addresses, not-ready addresses and ports of one subset.
+type Subset = (Vec<Value>, Vec<Value>, Vec<Value>);
+
 /// The Endpoints subsets of a Service over the given pods (grouped by resolved ports, as the
 /// real controller does).
 pub fn subsets(svc: &Value, pods: &[Value]) -> Vec<Value> {
@@ -57,7 +60,7 @@ pub fn subsets(svc: &Value, pods: &[Value]) -> Vec<Value> {
         .and_then(Value::as_array)
         .cloned()
         .unwrap_or_default();
-    let mut groups: BTreeMap<String, (Vec<Value>, Vec<Value>, Vec<Value>)> = BTreeMap::new();
+    let mut groups: BTreeMap<String, Subset> = BTreeMap::new();
     for pod in pods {
         let Some(ip) = pod
             .pointer("/status/podIP")
