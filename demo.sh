@@ -1,21 +1,32 @@
 #!/usr/bin/env bash
-# The main job: build peapod, run it on the embedded defaults with its data in ./demo-data,
-# and apply the seeds' pod with two init containers plus the Services it waits for.
-# Stop with Ctrl-C.
+# The main job: build peapod and its images, run it on the embedded defaults with its data in
+# ./demo-data, and apply the seeds' pod with two init containers plus the Services it waits for.
+# Stop with Ctrl-C (the pods are deleted first).
 set -euo pipefail
 cd "$(dirname "$0")"
+export DEBIAN_FRONTEND=noninteractive
+for p in crun conmon catatonit containernetworking-plugins nftables iproute2; do
+  dpkg -s "$p" >/dev/null 2>&1 || { apt-get update -qq; apt-get install -y -qq crun conmon catatonit containernetworking-plugins nftables iproute2; break; }
+done
+images/build.sh images/out
 cargo build --release
 data="$PWD/demo-data"
 port="${PEAPOD_API_PORT:-6443}"
-./target/release/peapod server --data-dir "$data" --api-port "$port" &
+./target/release/peapod server --data-dir "$data" --api-port "$port" --preload-images images/out &
 server=$!
-trap 'kill $server 2>/dev/null; wait $server 2>/dev/null' EXIT
 export KUBECONFIG="$data/kubeconfig.yaml"
+cleanup() {
+  kubectl delete pods --all --grace-period=1 --wait=true >/dev/null 2>&1 || true
+  kill "$server" 2>/dev/null
+  wait "$server" 2>/dev/null
+}
+trap cleanup EXIT
 for _ in $(seq 100); do
   kubectl get namespace default >/dev/null 2>&1 && break
   sleep 0.1
 done
 kubectl apply -f examples/init-pod.yaml
+sleep 3
 kubectl get pods -o wide
 kubectl apply -f examples/services.yaml
 kubectl get svc
