@@ -122,6 +122,34 @@ pub fn subsets(svc: &Value, pods: &[Value]) -> Vec<Value> {
         .collect()
 }
 
+/// The EndpointSlice content for a Service's subsets (one IPv4 slice, as for small services).
+pub fn slice_body(subsets: &[Value]) -> (Vec<Value>, Vec<Value>) {
+    let mut endpoints = Vec::new();
+    let mut ports = Vec::new();
+    for s in subsets {
+        if ports.is_empty() {
+            ports = s.get("ports").and_then(Value::as_array).cloned().unwrap_or_default();
+        }
+        for (key, ready) in [("addresses", true), ("notReadyAddresses", false)] {
+            for a in s.get(key).and_then(Value::as_array).cloned().unwrap_or_default() {
+                let mut e = json!({
+                    "addresses": [a["ip"].clone()],
+                    "conditions": {"ready": ready, "serving": ready, "terminating": false},
+                    "targetRef": a["targetRef"].clone(),
+                });
+                if let Some(n) = a.get("nodeName") {
+                    e["nodeName"] = n.clone();
+                }
+                if let Some(h) = a.get("hostname") {
+                    e["hostname"] = h.clone();
+                }
+                endpoints.push(e);
+            }
+        }
+    }
+    (endpoints, ports)
+}
+
 impl EndpointsController {
     pub fn new(registry: Arc<Registry>) -> Self {
         EndpointsController { registry }
@@ -160,6 +188,37 @@ impl EndpointsController {
                 if let Err(e) = self.reconcile().await {
                     tracing::warn!(error = %e, "endpoints reconcile failed");
                 }
+            }
+        }
+    }
+
+    /// Keeps the Service's EndpointSlice (what `kubectl describe svc` reads since 1.33) in step.
+    async fn sync_slice(&self, svc: &Value, ns: &str, name: &str, subsets: &[Value]) -> Result<(), ApiError> {
+        let slices = resource("discovery.k8s.io", "endpointslices")?;
+        let sel = LabelSelector::parse(&format!("kubernetes.io/service-name={name}")).map_err(ApiError::BadRequest)?;
+        let existing = self.registry.list(slices, Some(ns), &ListOptions { label_selector: sel, ..Default::default() }).await?.items;
+        let (endpoints, ports) = slice_body(subsets);
+        let body = json!({"endpoints": endpoints, "ports": ports});
+        match existing.first() {
+            Some(cur) if cur.get("endpoints").cloned().unwrap_or(json!([])) == body["endpoints"] && cur.get("ports").cloned().unwrap_or(json!([])) == body["ports"] => Ok(()),
+            Some(cur) => {
+                let mut obj = cur.clone();
+                obj["endpoints"] = body["endpoints"].clone();
+                obj["ports"] = body["ports"].clone();
+                self.registry.update(slices, Some(ns), meta::name(cur), obj, Subresource::Main, &WriteOptions::default()).await.map(|_| ())
+            }
+            None => {
+                let obj = json!({
+                    "apiVersion": "discovery.k8s.io/v1", "kind": "EndpointSlice",
+                    "metadata": {"generateName": format!("{name}-"), "namespace": ns, "labels": {
+                        "kubernetes.io/service-name": name,
+                        "endpointslice.kubernetes.io/managed-by": "endpointslice-controller.k8s.io",
+                    }, "ownerReferences": [{"apiVersion": "v1", "kind": "Service", "name": name, "uid": meta::uid(svc), "controller": true, "blockOwnerDeletion": true}]},
+                    "addressType": "IPv4",
+                    "endpoints": body["endpoints"],
+                    "ports": body["ports"],
+                });
+                self.registry.create(slices, Some(ns), obj, &WriteOptions::default()).await.map(|_| ())
             }
         }
     }
@@ -214,6 +273,7 @@ impl EndpointsController {
                 .cloned()
                 .unwrap_or(json!({}));
             labels["endpoints.kubernetes.io/managed-by"] = json!("endpoint-controller");
+            self.sync_slice(svc, ns, name, &subsets).await?;
             match current {
                 Some(cur) if cur.get("subsets").cloned().unwrap_or(json!([])) == json!(subsets) => {
                 }

@@ -417,3 +417,86 @@ fn agent_restart_adopts_running_pods() {
     c.ok(&["delete", "pod", "short"]);
     c.ok(&["delete", "pod", "keeper", "--grace-period=1"]);
 }
+
+/// A Service over two pods: its Endpoints hold both ready pod IPs, the ClusterIP spreads requests
+/// over both from another pod and from the node, and a pod that turns unready leaves.
+#[test]
+fn services_balance_over_ready_pods() {
+    let Some(c) = Cluster::start_node() else { return };
+    let pods = r#"
+apiVersion: v1
+kind: Pod
+metadata: {name: app-v1, labels: {app: myapp}}
+spec:
+  containers:
+  - name: myapp
+    image: myapp:v1
+    readinessProbe: {httpGet: {path: /index.html, port: 80}, periodSeconds: 1}
+---
+apiVersion: v1
+kind: Pod
+metadata: {name: app-v2, labels: {app: myapp}}
+spec:
+  containers:
+  - name: myapp
+    image: myapp:v2
+    readinessProbe: {httpGet: {path: /index.html, port: 80}, periodSeconds: 1}
+---
+apiVersion: v1
+kind: Pod
+metadata: {name: client}
+spec:
+  containers:
+  - {name: client, image: busyboxplus, command: ['sleep', '3600']}
+---
+apiVersion: v1
+kind: Service
+metadata: {name: myapp}
+spec:
+  selector: {app: myapp}
+  ports: [{name: http, port: 80, targetPort: 80}]
+"#;
+    c.ok_stdin(&["apply", "-f", "-"], pods);
+    for p in ["app-v1", "app-v2", "client"] {
+        wait_for(30, &format!("{p} ready"), || (row(&c, p).0 == "1/1").then_some(()));
+    }
+    let ips = wait_for(10, "two endpoints", || {
+        let ips = c.ok(&["get", "endpoints", "myapp", "-o", "jsonpath={.subsets[*].addresses[*].ip}"]);
+        (ips.split_whitespace().count() == 2).then_some(ips)
+    });
+    let pod_ips = c.ok(&["get", "pods", "app-v1", "app-v2", "-o", "jsonpath={.items[*].status.podIP}"]);
+    let (mut a, mut b): (Vec<&str>, Vec<&str>) = (ips.split_whitespace().collect(), pod_ips.split_whitespace().collect());
+    a.sort();
+    b.sort();
+    assert_eq!(a, b);
+    let vip = c.ok(&["get", "svc", "myapp", "-o", "jsonpath={.spec.clusterIP}"]);
+    let mut seen = std::collections::BTreeSet::new();
+    for _ in 0..30 {
+        let out = c.ok(&["exec", "client", "--", "curl", "-s", &format!("http://{vip}/")]);
+        if out.contains("v1") {
+            seen.insert("v1");
+        }
+        if out.contains("v2") {
+            seen.insert("v2");
+        }
+        if seen.len() == 2 {
+            break;
+        }
+    }
+    assert_eq!(seen.len(), 2, "both backends answered through the ClusterIP");
+    // From the node too.
+    let out = std::process::Command::new("curl").args(["-s", "--max-time", "5", &format!("http://{vip}/")]).output().unwrap();
+    assert!(String::from_utf8_lossy(&out.stdout).starts_with("Hello MyApp"));
+    // app-v1 turns unready: it moves to notReadyAddresses and stops getting traffic.
+    c.ok(&["exec", "app-v1", "--", "rm", "/usr/share/nginx/html/index.html"]);
+    wait_for(20, "v1 not ready", || {
+        let nr = c.ok(&["get", "endpoints", "myapp", "-o", "jsonpath={.subsets[*].notReadyAddresses[*].targetRef.name}"]);
+        (nr.trim() == "app-v1").then_some(())
+    });
+    for _ in 0..10 {
+        let out = c.ok(&["exec", "client", "--", "curl", "-s", &format!("http://{vip}/")]);
+        assert!(out.contains("Version: v2"), "{out}");
+    }
+    let d = c.ok(&["describe", "svc", "myapp"]);
+    assert!(d.contains("Endpoints:") && d.contains(":80"), "{d}");
+}

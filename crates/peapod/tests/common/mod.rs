@@ -79,6 +79,7 @@ impl Cluster {
             port: free_port(),
             child: None,
             extra_args: extra.iter().map(|s| s.to_string()).collect(),
+            node: !extra.contains(&"--no-node"),
         };
         c.spawn();
         c
