@@ -128,10 +128,19 @@ pub fn slice_body(subsets: &[Value]) -> (Vec<Value>, Vec<Value>) {
     let mut ports = Vec::new();
     for s in subsets {
         if ports.is_empty() {
-            ports = s.get("ports").and_then(Value::as_array).cloned().unwrap_or_default();
+            ports = s
+                .get("ports")
+                .and_then(Value::as_array)
+                .cloned()
+                .unwrap_or_default();
         }
         for (key, ready) in [("addresses", true), ("notReadyAddresses", false)] {
-            for a in s.get(key).and_then(Value::as_array).cloned().unwrap_or_default() {
+            for a in s
+                .get(key)
+                .and_then(Value::as_array)
+                .cloned()
+                .unwrap_or_default()
+            {
                 let mut e = json!({
                     "addresses": [a["ip"].clone()],
                     "conditions": {"ready": ready, "serving": ready, "terminating": false},
@@ -193,19 +202,52 @@ impl EndpointsController {
     }
 
     /// Keeps the Service's EndpointSlice (what `kubectl describe svc` reads since 1.33) in step.
-    async fn sync_slice(&self, svc: &Value, ns: &str, name: &str, subsets: &[Value]) -> Result<(), ApiError> {
+    async fn sync_slice(
+        &self,
+        svc: &Value,
+        ns: &str,
+        name: &str,
+        subsets: &[Value],
+    ) -> Result<(), ApiError> {
         let slices = resource("discovery.k8s.io", "endpointslices")?;
-        let sel = LabelSelector::parse(&format!("kubernetes.io/service-name={name}")).map_err(ApiError::BadRequest)?;
-        let existing = self.registry.list(slices, Some(ns), &ListOptions { label_selector: sel, ..Default::default() }).await?.items;
+        let sel = LabelSelector::parse(&format!("kubernetes.io/service-name={name}"))
+            .map_err(ApiError::BadRequest)?;
+        let existing = self
+            .registry
+            .list(
+                slices,
+                Some(ns),
+                &ListOptions {
+                    label_selector: sel,
+                    ..Default::default()
+                },
+            )
+            .await?
+            .items;
         let (endpoints, ports) = slice_body(subsets);
         let body = json!({"endpoints": endpoints, "ports": ports});
         match existing.first() {
-            Some(cur) if cur.get("endpoints").cloned().unwrap_or(json!([])) == body["endpoints"] && cur.get("ports").cloned().unwrap_or(json!([])) == body["ports"] => Ok(()),
+            Some(cur)
+                if cur.get("endpoints").cloned().unwrap_or(json!([])) == body["endpoints"]
+                    && cur.get("ports").cloned().unwrap_or(json!([])) == body["ports"] =>
+            {
+                Ok(())
+            }
             Some(cur) => {
                 let mut obj = cur.clone();
                 obj["endpoints"] = body["endpoints"].clone();
                 obj["ports"] = body["ports"].clone();
-                self.registry.update(slices, Some(ns), meta::name(cur), obj, Subresource::Main, &WriteOptions::default()).await.map(|_| ())
+                self.registry
+                    .update(
+                        slices,
+                        Some(ns),
+                        meta::name(cur),
+                        obj,
+                        Subresource::Main,
+                        &WriteOptions::default(),
+                    )
+                    .await
+                    .map(|_| ())
             }
             None => {
                 let obj = json!({
@@ -218,7 +260,10 @@ impl EndpointsController {
                     "endpoints": body["endpoints"],
                     "ports": body["ports"],
                 });
-                self.registry.create(slices, Some(ns), obj, &WriteOptions::default()).await.map(|_| ())
+                self.registry
+                    .create(slices, Some(ns), obj, &WriteOptions::default())
+                    .await
+                    .map(|_| ())
             }
         }
     }

@@ -192,7 +192,9 @@ fn follow_cname(
         if !lookup_key(&target, &mut key) {
             return None;
         }
-        strip_zone(&key, zone.key())?;
+        if strip_zone(&key, zone.key()).is_none() {
+            return Some(target);
+        }
         let Some(node) = snap.names.get(key.as_slice()) else {
             return None;
         };
@@ -235,7 +237,7 @@ fn add_node_records(
             msg.answers
                 .push(Record::from_rdata(owner.clone(), TTL, RData::SRV(rdata)));
             let seen = msg.additionals.iter().any(|r| {
-                r.name() == &srv.target && matches!(r.data(), RData::A(a) if a.0 == srv.target_a)
+                r.name == srv.target && matches!(&r.data, RData::A(a) if a.0 == srv.target_a)
             });
             if !seen {
                 msg.additionals.push(Record::from_rdata(
@@ -259,5 +261,248 @@ fn add_node_records(
         let mut soa = snap.soa.clone();
         soa.name = owner.clone();
         msg.answers.push(soa);
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::objects::{object_key, parse_endpoints, parse_service, Endpoints, Service};
+    use crate::snapshot::build;
+    use serde_json::json;
+    use std::collections::HashMap;
+    use std::str::FromStr;
+
+    fn fixture() -> (Snapshot, Zone) {
+        let zone = Zone::new("cluster.local").expect("zone");
+        let services: Vec<Service> = [
+            json!({"metadata": {"name": "web", "namespace": "default"},
+                "spec": {"clusterIP": "10.96.0.20", "ports": [{"name": "http", "port": 80}]}}),
+            json!({"metadata": {"name": "db", "namespace": "ns1"},
+                "spec": {"clusterIP": "None", "ports": [{"name": "pg", "port": 5432}]}}),
+            json!({"metadata": {"name": "ext", "namespace": "ns1"},
+                "spec": {"type": "ExternalName", "externalName": "foo.example.com"}}),
+            json!({"metadata": {"name": "alias", "namespace": "ns1"},
+                "spec": {"type": "ExternalName", "externalName": "web.default.svc.cluster.local"}}),
+        ]
+        .iter()
+        .filter_map(parse_service)
+        .collect();
+        let ep = json!({"metadata": {"name": "db", "namespace": "ns1"}, "subsets": [{
+            "addresses": [{"ip": "10.244.0.5", "hostname": "db-0"}],
+            "ports": [{"name": "pg", "port": 5432, "protocol": "TCP"}]}]});
+        let endpoints: HashMap<String, Endpoints> = [(
+            object_key(&ep).expect("key"),
+            parse_endpoints(&ep).expect("ep"),
+        )]
+        .into_iter()
+        .collect();
+        (build(&zone, services.iter(), &endpoints, 7), zone)
+    }
+
+    fn query(name: &str, qtype: RecordType) -> Message {
+        let mut msg = Message::query();
+        msg.metadata.recursion_desired = true;
+        msg.add_query(Query::query(Name::from_ascii(name).expect("name"), qtype));
+        msg
+    }
+
+    /// The outcome as text: `RCODE flags | answers | authority | additional`.
+    fn show(outcome: Outcome) -> String {
+        let records = |rs: &[Record]| {
+            rs.iter()
+                .map(|r| r.to_string())
+                .collect::<Vec<_>>()
+                .join("; ")
+        };
+        match outcome {
+            Outcome::Reply(m) => format!(
+                "{:?}{} | {} | {} | {}",
+                m.metadata.response_code,
+                if m.metadata.authoritative { " aa" } else { "" },
+                records(&m.answers),
+                records(&m.authorities),
+                records(&m.additionals)
+            ),
+            Outcome::Forward(_) => "forward".into(),
+            Outcome::Chase { reply, target, .. } => {
+                format!("chase {target} after {}", records(&reply.answers))
+            }
+            Outcome::Drop => "drop".into(),
+        }
+    }
+
+    fn check(name: &str, qtype: RecordType, expected: &str) {
+        let (snap, zone) = fixture();
+        let got = show(handle(&snap, &zone, query(name, qtype), &mut Vec::new()));
+        assert_eq!(got, expected, "{name} {qtype}");
+    }
+
+    const SOA: &str = "cluster.local. 5 IN SOA ns.dns.cluster.local. hostmaster.cluster.local. 7 7200 1800 86400 5";
+
+    #[test]
+    fn service_records() {
+        check(
+            "web.default.svc.cluster.local.",
+            RecordType::A,
+            "NoError aa | web.default.svc.cluster.local. 5 IN A 10.96.0.20 |  | ",
+        );
+        // Case is preserved in the owner name, ignored in the lookup.
+        check(
+            "WEB.default.svc.cluster.local.",
+            RecordType::A,
+            "NoError aa | WEB.default.svc.cluster.local. 5 IN A 10.96.0.20 |  | ",
+        );
+        check(
+            "web.default.svc.cluster.local.",
+            RecordType::AAAA,
+            &format!("NoError aa |  | {SOA} | "),
+        );
+        check(
+            "_http._tcp.web.default.svc.cluster.local.",
+            RecordType::SRV,
+            "NoError aa | _http._tcp.web.default.svc.cluster.local. 5 IN SRV 0 100 80 web.default.svc.cluster.local. |  | web.default.svc.cluster.local. 5 IN A 10.96.0.20",
+        );
+        check(
+            "20.0.96.10.in-addr.arpa.",
+            RecordType::PTR,
+            "NoError aa | 20.0.96.10.in-addr.arpa. 5 IN PTR web.default.svc.cluster.local. |  | ",
+        );
+    }
+
+    #[test]
+    fn headless_records() {
+        check(
+            "db.ns1.svc.cluster.local.",
+            RecordType::A,
+            "NoError aa | db.ns1.svc.cluster.local. 5 IN A 10.244.0.5 |  | ",
+        );
+        check(
+            "db-0.db.ns1.svc.cluster.local.",
+            RecordType::A,
+            "NoError aa | db-0.db.ns1.svc.cluster.local. 5 IN A 10.244.0.5 |  | ",
+        );
+        check(
+            "10-244-0-5.db.ns1.svc.cluster.local.",
+            RecordType::A,
+            "NoError aa | 10-244-0-5.db.ns1.svc.cluster.local. 5 IN A 10.244.0.5 |  | ",
+        );
+        check(
+            "_pg._tcp.db.ns1.svc.cluster.local.",
+            RecordType::SRV,
+            "NoError aa | _pg._tcp.db.ns1.svc.cluster.local. 5 IN SRV 0 100 5432 db-0.db.ns1.svc.cluster.local. |  | db-0.db.ns1.svc.cluster.local. 5 IN A 10.244.0.5",
+        );
+        check(
+            "5.0.244.10.in-addr.arpa.",
+            RecordType::PTR,
+            "NoError aa | 5.0.244.10.in-addr.arpa. 5 IN PTR db-0.db.ns1.svc.cluster.local. |  | ",
+        );
+    }
+
+    #[test]
+    fn pods_and_misses() {
+        check(
+            "10-244-0-9.anyns.pod.cluster.local.",
+            RecordType::A,
+            "NoError aa | 10-244-0-9.anyns.pod.cluster.local. 5 IN A 10.244.0.9 |  | ",
+        );
+        check(
+            "10-244-0-9.anyns.pod.cluster.local.",
+            RecordType::AAAA,
+            &format!("NoError aa |  | {SOA} | "),
+        );
+        check(
+            "10-244-0-999.anyns.pod.cluster.local.",
+            RecordType::A,
+            &format!("NXDomain aa |  | {SOA} | "),
+        );
+        check(
+            "myservice.default.svc.cluster.local.",
+            RecordType::A,
+            &format!("NXDomain aa |  | {SOA} | "),
+        );
+        // Empty non-terminals exist.
+        check(
+            "default.svc.cluster.local.",
+            RecordType::A,
+            &format!("NoError aa |  | {SOA} | "),
+        );
+        check(
+            "cluster.local.",
+            RecordType::SOA,
+            &format!("NoError aa | {SOA} |  | "),
+        );
+        check(
+            "dns-version.cluster.local.",
+            RecordType::TXT,
+            "NoError aa | dns-version.cluster.local. 5 IN TXT 1.1.0 |  | ",
+        );
+        // Other names and unknown reverse names go upstream.
+        check("example.com.", RecordType::A, "forward");
+        check("9.9.9.9.in-addr.arpa.", RecordType::PTR, "forward");
+        check("xcluster.local.", RecordType::A, "forward");
+    }
+
+    #[test]
+    fn external_names() {
+        check(
+            "ext.ns1.svc.cluster.local.",
+            RecordType::A,
+            "chase foo.example.com. after ext.ns1.svc.cluster.local. 5 IN CNAME foo.example.com.",
+        );
+        check(
+            "ext.ns1.svc.cluster.local.",
+            RecordType::CNAME,
+            "NoError aa | ext.ns1.svc.cluster.local. 5 IN CNAME foo.example.com. |  | ",
+        );
+        check(
+            "alias.ns1.svc.cluster.local.",
+            RecordType::A,
+            "NoError aa | alias.ns1.svc.cluster.local. 5 IN CNAME web.default.svc.cluster.local.; web.default.svc.cluster.local. 5 IN A 10.96.0.20 |  | ",
+        );
+    }
+
+    #[test]
+    fn malformed_and_odd_requests() {
+        let (snap, zone) = fixture();
+        let mut two = query("web.default.svc.cluster.local.", RecordType::A);
+        two.add_query(Query::query(
+            Name::from_str("db.ns1.svc.cluster.local.").expect("name"),
+            RecordType::A,
+        ));
+        assert!(show(handle(&snap, &zone, two, &mut Vec::new())).starts_with("FormErr"));
+        let mut resp = query("web.default.svc.cluster.local.", RecordType::A);
+        resp.metadata.message_type = hickory_proto::op::MessageType::Response;
+        assert_eq!(show(handle(&snap, &zone, resp, &mut Vec::new())), "drop");
+        assert_eq!(
+            format_error(&[0xab, 0xcd, 0x01, 0x20, 0, 1, 0, 0, 0, 0, 0, 0, 0xff]),
+            Some(vec![0xab, 0xcd, 0x81, 0x01, 0, 0, 0, 0, 0, 0, 0, 0])
+        );
+        assert_eq!(format_error(&[0xab, 0xcd, 0x81]), None);
+    }
+
+    #[test]
+    fn truncation_sets_tc() {
+        let (snap, zone) = fixture();
+        let Outcome::Reply(mut msg) = handle(
+            &snap,
+            &zone,
+            query("web.default.svc.cluster.local.", RecordType::A),
+            &mut Vec::new(),
+        ) else {
+            panic!("reply");
+        };
+        for i in 0..100u8 {
+            msg.answers.push(Record::from_rdata(
+                msg.answers[0].name.clone(),
+                TTL,
+                RData::A(A(std::net::Ipv4Addr::new(10, 0, 0, i))),
+            ));
+        }
+        let mut out = Vec::new();
+        encode(&msg, 512, &mut out).expect("encode");
+        assert!(out.len() <= 512);
+        let back = Message::from_vec(&out).expect("decode");
+        assert!(back.metadata.truncation);
     }
 }

@@ -95,15 +95,21 @@ impl ClusterDns {
     /// Binds UDP and TCP on every listen address, keeps the records in sync from watches of
     /// Services and Endpoints, and answers until `shutdown` turns true.
     pub async fn run(self, mut shutdown: watch::Receiver<bool>) -> Result<(), DnsError> {
-        let zone =
-            Zone::new(&self.cfg.domain).ok_or_else(|| DnsError::InvalidDomain(self.cfg.domain))?;
+        let zone = Zone::new(&self.cfg.domain)
+            .ok_or_else(|| DnsError::InvalidDomain(self.cfg.domain.clone()))?;
         if self.cfg.listen.is_empty() {
             return Err(DnsError::NoListenAddress);
         }
         let mut udp = Vec::new();
         let mut tcp = Vec::new();
         for &addr in &self.cfg.listen {
-            let bind_err = |proto| move |source| DnsError::Bind { proto, addr, source };
+            let bind_err = |proto| {
+                move |source| DnsError::Bind {
+                    proto,
+                    addr,
+                    source,
+                }
+            };
             let sock = UdpSocket::bind(addr).await.map_err(bind_err("UDP"))?;
             // With port 0, TCP takes the port UDP got.
             let tcp_addr = sock.local_addr().map_err(bind_err("UDP"))?;
@@ -170,8 +176,6 @@ impl ClusterDns {
     }
 }
 
-fn join_result(
-    res: Result<Result<(), DnsError>, tokio::task::JoinError>,
-) -> Result<(), DnsError> {
+fn join_result(res: Result<Result<(), DnsError>, tokio::task::JoinError>) -> Result<(), DnsError> {
     res.map_err(|e| DnsError::Task(e.to_string()))?
 }

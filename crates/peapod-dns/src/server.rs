@@ -202,7 +202,11 @@ async fn tcp_answer<'o>(
                 *out = servfail(&req, u16::MAX);
                 return Some(out);
             };
-            *out = match shared.forwarder.relay(raw, true, usize::from(u16::MAX)).await {
+            *out = match shared
+                .forwarder
+                .relay(raw, true, usize::from(u16::MAX))
+                .await
+            {
                 Some(reply) => reply,
                 None => servfail(&req, u16::MAX),
             };

@@ -409,7 +409,8 @@ mod tests {
             Some(vec![ip("10.244.0.7")])
         );
         assert_eq!(
-            node(&s, "ext.ns1.svc.cluster.local").and_then(|n| n.cname.as_ref().map(Name::to_ascii)),
+            node(&s, "ext.ns1.svc.cluster.local")
+                .and_then(|n| n.cname.as_ref().map(Name::to_ascii)),
             Some("foo.example.com.".to_string())
         );
         assert_eq!(

@@ -68,11 +68,11 @@ impl<T: PartialEq> Feed<T> {
 
     /// Applies one event; true when the live cache changed.
     fn apply(&mut self, ev: Option<WatchEvent>) -> bool {
+        let live = self.staging.is_none();
         let target = match self.staging.as_mut() {
             Some(staging) => staging,
             None => &mut self.live,
         };
-        let live = self.staging.is_none();
         match ev {
             Some(WatchEvent::Added(obj)) | Some(WatchEvent::Modified(obj)) => {
                 let Some(key) = object_key(&obj) else {

@@ -288,6 +288,23 @@ pub async fn run(args: ServerArgs) -> anyhow::Result<()> {
             bridge,
         };
         host_net = Some((peapod_net::HostNetwork::setup(host_cfg).await, rt.clone()));
+        // Cluster DNS on the cluster DNS address (made local above), forwarding other names to
+        // the node's resolvers.
+        let dns_ip = std::net::IpAddr::V4(args.cluster_dns);
+        let dns = peapod_dns::ClusterDns::new(
+            registry.clone(),
+            peapod_dns::DnsConfig {
+                listen: vec![SocketAddr::new(dns_ip, 53)],
+                domain: args.cluster_domain.clone(),
+                upstreams: peapod_dns::host_upstreams(&[dns_ip]),
+            },
+        );
+        let dns_stop = stop_rx.clone();
+        tasks.spawn(async move {
+            if let Err(e) = dns.run(dns_stop).await {
+                tracing::error!(error = %e, "cluster DNS stopped");
+            }
+        });
         tasks.spawn(
             Agent::new(registry.clone(), rt, cluster, args.offline, net).run(stop_rx.clone()),
         );

@@ -422,7 +422,9 @@ fn agent_restart_adopts_running_pods() {
 /// over both from another pod and from the node, and a pod that turns unready leaves.
 #[test]
 fn services_balance_over_ready_pods() {
-    let Some(c) = Cluster::start_node() else { return };
+    let Some(c) = Cluster::start_node() else {
+        return;
+    };
     let pods = r#"
 apiVersion: v1
 kind: Pod
@@ -458,21 +460,46 @@ spec:
 "#;
     c.ok_stdin(&["apply", "-f", "-"], pods);
     for p in ["app-v1", "app-v2", "client"] {
-        wait_for(30, &format!("{p} ready"), || (row(&c, p).0 == "1/1").then_some(()));
+        wait_for(30, &format!("{p} ready"), || {
+            (row(&c, p).0 == "1/1").then_some(())
+        });
     }
     let ips = wait_for(10, "two endpoints", || {
-        let ips = c.ok(&["get", "endpoints", "myapp", "-o", "jsonpath={.subsets[*].addresses[*].ip}"]);
+        let ips = c.ok(&[
+            "get",
+            "endpoints",
+            "myapp",
+            "-o",
+            "jsonpath={.subsets[*].addresses[*].ip}",
+        ]);
         (ips.split_whitespace().count() == 2).then_some(ips)
     });
-    let pod_ips = c.ok(&["get", "pods", "app-v1", "app-v2", "-o", "jsonpath={.items[*].status.podIP}"]);
-    let (mut a, mut b): (Vec<&str>, Vec<&str>) = (ips.split_whitespace().collect(), pod_ips.split_whitespace().collect());
+    let pod_ips = c.ok(&[
+        "get",
+        "pods",
+        "app-v1",
+        "app-v2",
+        "-o",
+        "jsonpath={.items[*].status.podIP}",
+    ]);
+    let (mut a, mut b): (Vec<&str>, Vec<&str>) = (
+        ips.split_whitespace().collect(),
+        pod_ips.split_whitespace().collect(),
+    );
     a.sort();
     b.sort();
     assert_eq!(a, b);
     let vip = c.ok(&["get", "svc", "myapp", "-o", "jsonpath={.spec.clusterIP}"]);
     let mut seen = std::collections::BTreeSet::new();
     for _ in 0..30 {
-        let out = c.ok(&["exec", "client", "--", "curl", "-s", &format!("http://{vip}/")]);
+        let out = c.ok(&[
+            "exec",
+            "client",
+            "--",
+            "curl",
+            "-s",
+            &format!("http://{vip}/"),
+        ]);
         if out.contains("v1") {
             seen.insert("v1");
         }
@@ -483,18 +510,44 @@ spec:
             break;
         }
     }
-    assert_eq!(seen.len(), 2, "both backends answered through the ClusterIP");
+    assert_eq!(
+        seen.len(),
+        2,
+        "both backends answered through the ClusterIP"
+    );
     // From the node too.
-    let out = std::process::Command::new("curl").args(["-s", "--max-time", "5", &format!("http://{vip}/")]).output().unwrap();
+    let out = std::process::Command::new("curl")
+        .args(["-s", "--max-time", "5", &format!("http://{vip}/")])
+        .output()
+        .unwrap();
     assert!(String::from_utf8_lossy(&out.stdout).starts_with("Hello MyApp"));
     // app-v1 turns unready: it moves to notReadyAddresses and stops getting traffic.
-    c.ok(&["exec", "app-v1", "--", "rm", "/usr/share/nginx/html/index.html"]);
+    c.ok(&[
+        "exec",
+        "app-v1",
+        "--",
+        "rm",
+        "/usr/share/nginx/html/index.html",
+    ]);
     wait_for(20, "v1 not ready", || {
-        let nr = c.ok(&["get", "endpoints", "myapp", "-o", "jsonpath={.subsets[*].notReadyAddresses[*].targetRef.name}"]);
+        let nr = c.ok(&[
+            "get",
+            "endpoints",
+            "myapp",
+            "-o",
+            "jsonpath={.subsets[*].notReadyAddresses[*].targetRef.name}",
+        ]);
         (nr.trim() == "app-v1").then_some(())
     });
     for _ in 0..10 {
-        let out = c.ok(&["exec", "client", "--", "curl", "-s", &format!("http://{vip}/")]);
+        let out = c.ok(&[
+            "exec",
+            "client",
+            "--",
+            "curl",
+            "-s",
+            &format!("http://{vip}/"),
+        ]);
         assert!(out.contains("Version: v2"), "{out}");
     }
     let d = c.ok(&["describe", "svc", "myapp"]);

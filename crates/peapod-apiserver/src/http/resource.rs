@@ -239,6 +239,10 @@ async fn serve(
                 .body(axum::body::Body::from_stream(stream))
                 .unwrap_or_default());
         }
+        Some("scale") if matches!(r.plural, "deployments" | "replicasets") => {
+            let name = info.name.as_deref().unwrap_or_default();
+            return scale(state, info, name, method, headers, q, body).await;
+        }
         Some("binding") if r.plural == "pods" && method == Method::POST => {
             let name = info.name.as_deref().unwrap_or_default();
             let binding = decode_body(headers, &body)?;
@@ -444,4 +448,93 @@ async fn exec_inner(
     Ok(ws
         .protocols(["v5.channel.k8s.io", "v4.channel.k8s.io"])
         .on_upgrade(move |socket| crate::exec::bridge(socket, session, command)))
+}
+
+/// The autoscaling/v1 Scale view of a Deployment or ReplicaSet.
+fn scale_of(obj: &Value) -> Value {
+    let md = obj.get("metadata").cloned().unwrap_or_default();
+    let selector = obj
+        .pointer("/spec/selector/matchLabels")
+        .and_then(Value::as_object)
+        .map(|m| {
+            m.iter()
+                .map(|(k, v)| format!("{k}={}", v.as_str().unwrap_or_default()))
+                .collect::<Vec<_>>()
+                .join(",")
+        })
+        .unwrap_or_default();
+    json!({
+        "kind": "Scale",
+        "apiVersion": "autoscaling/v1",
+        "metadata": {
+            "name": md.get("name"), "namespace": md.get("namespace"), "uid": md.get("uid"),
+            "resourceVersion": md.get("resourceVersion"), "creationTimestamp": md.get("creationTimestamp"),
+        },
+        "spec": {"replicas": obj.pointer("/spec/replicas").cloned().unwrap_or(json!(1))},
+        "status": {"replicas": obj.pointer("/status/replicas").cloned().unwrap_or(json!(0)), "selector": selector},
+    })
+}
+
+/// deployments/scale and replicasets/scale: get, update and patch the replica count.
+async fn scale(
+    state: &AppState,
+    info: &RequestInfo,
+    name: &str,
+    method: Method,
+    headers: &HeaderMap,
+    q: &HashMap<String, String>,
+    body: Bytes,
+) -> Result<Response, ApiError> {
+    let reg = &state.registry;
+    let (r, ns) = (info.resource, info.namespace.as_deref());
+    let current = reg.get(r, ns, name).await?;
+    let scale = scale_of(&current);
+    let wanted = match method {
+        Method::GET => return Ok(json_response(StatusCode::OK, &scale, &[])),
+        Method::PUT => decode_body(headers, &body)?,
+        Method::PATCH => {
+            let patch = decode_body(headers, &body)?;
+            match patch_type(headers)? {
+                PatchType::Json => peapod_api::patch::json_patch(&scale, &patch)
+                    .map_err(|e| ApiError::BadRequest(e.to_string()))?,
+                PatchType::Merge => peapod_api::patch::merge_patch(&scale, &patch),
+                PatchType::Strategic => {
+                    peapod_api::patch::strategic_merge_patch(&scale, &patch, "Scale")
+                        .map_err(|e| ApiError::BadRequest(e.to_string()))?
+                }
+            }
+        }
+        m => {
+            return Err(ApiError::MethodNotSupported {
+                resource: format!("{}/scale", r.plural),
+                verb: m.as_str().to_lowercase(),
+            })
+        }
+    };
+    let replicas = wanted
+        .pointer("/spec/replicas")
+        .and_then(Value::as_i64)
+        .ok_or_else(|| ApiError::Invalid {
+            group: "autoscaling".into(),
+            kind: "Scale".into(),
+            name: name.into(),
+            errors: vec![peapod_api::error::FieldError::required("spec.replicas", "")],
+        })?;
+    let patch = json!({"spec": {"replicas": replicas}});
+    let updated = reg
+        .patch(
+            r,
+            ns,
+            name,
+            PatchType::Merge,
+            &patch,
+            Subresource::Main,
+            &write_options(q)?,
+        )
+        .await?;
+    Ok(json_response(
+        StatusCode::OK,
+        &scale_of(&updated.object),
+        &[],
+    ))
 }
