@@ -2,6 +2,7 @@
 //! process: the embedded store, the API server, and the control-plane controllers.
 
 mod host;
+mod image;
 mod server;
 
 use clap::{Parser, Subcommand};
@@ -21,6 +22,8 @@ struct Cli {
 enum Command {
     /// Run the cluster: API server, store and controllers, in one process.
     Server(server::ServerArgs),
+    /// Manage the node's local images (the store `peapod server` runs containers from).
+    Image(image::ImageArgs),
 }
 
 fn main() -> anyhow::Result<()> {
@@ -41,5 +44,6 @@ fn main() -> anyhow::Result<()> {
                 .build()?;
             rt.block_on(server::run(args))
         }
+        Command::Image(args) => image::run(args),
     }
 }
