@@ -124,10 +124,10 @@ fn pod_lifecycle_through_kubectl() {
         "{err}"
     );
 
-    assert_eq!(
-        c.ok(&["delete", "pod", "myapp-busybox-pod"]).trim(),
-        "pod \"myapp-busybox-pod\" deleted"
-    );
+    // kubectl 1.34+ adds " from default namespace".
+    assert!(c
+        .ok(&["delete", "pod", "myapp-busybox-pod"])
+        .starts_with("pod \"myapp-busybox-pod\" deleted"));
     let err = c.fails(&["get", "pod", "myapp-busybox-pod"]);
     assert!(
         err.contains("pods \"myapp-busybox-pod\" not found"),

@@ -30,6 +30,7 @@ pub fn stream_response(
     let table = wants_table(headers);
     let include = IncludeObject::parse(q.get("includeObject").map(String::as_str));
     let bookmarks = q.get("allowWatchBookmarks").is_some_and(|v| v == "true");
+    let initial_events = q.get("sendInitialEvents").is_some_and(|v| v == "true");
     let timeout = q
         .get("timeoutSeconds")
         .and_then(|t| t.parse::<u64>().ok())
@@ -47,18 +48,25 @@ pub fn stream_response(
             let ev = tokio::select! {
                 _ = &mut deadline => return,
                 _ = tx.closed() => return,
-                _ = tick.tick(), if bookmarks => WatchEvent::Bookmark(registry.current_revision().to_string()),
-                ev = events.recv() => match ev { Some(ev) => ev, None => return },
+                _ = tick.tick(), if bookmarks => (WatchEvent::Bookmark(registry.current_revision().to_string()), true),
+                ev = events.recv() => match ev { Some(ev) => (ev, false), None => return },
             };
+            let (ev, periodic) = ev;
             let (kind, object, last) = match ev {
                 WatchEvent::Added(o) => ("ADDED", o, false),
                 WatchEvent::Modified(o) => ("MODIFIED", o, false),
                 WatchEvent::Deleted(o) => ("DELETED", o, false),
                 WatchEvent::Bookmark(rv) => {
-                    if !bookmarks {
+                    // The registry's own bookmark ends the initial events of a watch that asked
+                    // for them (sendInitialEvents, kubectl 1.34+ WatchList); it says so.
+                    let initial_end = !periodic && initial_events;
+                    if !bookmarks && !initial_end {
                         continue;
                     }
-                    let o = json!({"kind": r.kind, "apiVersion": r.api_version(), "metadata": {"resourceVersion": rv}});
+                    let mut o = json!({"kind": r.kind, "apiVersion": r.api_version(), "metadata": {"resourceVersion": rv}});
+                    if initial_end {
+                        o["metadata"]["annotations"] = json!({"k8s.io/initial-events-end": "true"});
+                    }
                     ("BOOKMARK", o, false)
                 }
                 WatchEvent::Error(e) => ("ERROR", e.to_status(), true),
