@@ -58,6 +58,8 @@ fn start(bin: &Path) -> anyhow::Result<Server> {
             "bench",
             "--node-ip",
             "127.0.0.1",
+            // The API server alone: no agent trying to run the 1,000 pods.
+            "--no-node",
         ])
         .stderr(Stdio::null())
         .spawn()

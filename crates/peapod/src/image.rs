@@ -9,7 +9,12 @@ use std::path::PathBuf;
 #[derive(Args, Debug)]
 pub struct ImageArgs {
     /// The data dir of the node (its images are in <data-dir>/images).
-    #[arg(long, default_value = "/var/lib/peapod", env = "PEAPOD_DATA_DIR", global = true)]
+    #[arg(
+        long,
+        default_value = "/var/lib/peapod",
+        env = "PEAPOD_DATA_DIR",
+        global = true
+    )]
     data_dir: PathBuf,
     #[command(subcommand)]
     command: ImageCommand,
@@ -36,12 +41,18 @@ fn human(bytes: u64) -> String {
 
 pub fn run(args: ImageArgs) -> anyhow::Result<()> {
     let root = args.data_dir.join("images");
-    let store = ImageStore::open(&root).with_context(|| format!("opening the image store in {}", root.display()))?;
+    let store = ImageStore::open(&root)
+        .with_context(|| format!("opening the image store in {}", root.display()))?;
     match args.command {
         ImageCommand::Ls => {
             println!("{:<50} {:<14} {:>10}", "IMAGE", "IMAGE ID", "SIZE");
             for i in store.list()? {
-                let id = i.config_digest.trim_start_matches("sha256:").chars().take(12).collect::<String>();
+                let id = i
+                    .config_digest
+                    .trim_start_matches("sha256:")
+                    .chars()
+                    .take(12)
+                    .collect::<String>();
                 println!("{:<50} {:<14} {:>10}", i.name, id, human(i.size));
             }
         }
@@ -67,13 +78,21 @@ pub fn run(args: ImageArgs) -> anyhow::Result<()> {
 /// Chain ids of the snapshots under the containers that exist on the node.
 fn in_use_snapshots(store: &ImageStore, pods: &std::path::Path) -> HashSet<String> {
     let mut out = HashSet::new();
-    let Ok(rd) = std::fs::read_dir(pods) else { return out };
+    let Ok(rd) = std::fs::read_dir(pods) else {
+        return out;
+    };
     for pod in rd.flatten() {
-        let Ok(cs) = std::fs::read_dir(pod.path().join("containers")) else { continue };
+        let Ok(cs) = std::fs::read_dir(pod.path().join("containers")) else {
+            continue;
+        };
         for c in cs.flatten() {
-            let meta: serde_json::Value =
-                std::fs::read(c.path().join("meta.json")).ok().and_then(|b| serde_json::from_slice(&b).ok()).unwrap_or_default();
-            let Some(image) = meta.get("image").and_then(|v| v.as_str()) else { continue };
+            let meta: serde_json::Value = std::fs::read(c.path().join("meta.json"))
+                .ok()
+                .and_then(|b| serde_json::from_slice(&b).ok())
+                .unwrap_or_default();
+            let Some(image) = meta.get("image").and_then(|v| v.as_str()) else {
+                continue;
+            };
             if let Ok(Some(info)) = store.resolve(image) {
                 out.extend(info.chain_ids());
             }
