@@ -207,17 +207,21 @@ async fn no_upstreams_gives_servfail() {
 #[tokio::test]
 async fn bad_config_is_an_error() {
     let cluster = Cluster::start(Vec::new()).await;
+    // Hold a UDP port so binding it again must fail.
+    let taken = std::net::UdpSocket::bind("127.0.0.1:0").expect("bind");
+    let addr = taken.local_addr().expect("addr");
     let dns = peapod_dns::ClusterDns::new(
         cluster.registry.clone(),
         peapod_dns::DnsConfig {
-            listen: vec![cluster.dns],
+            listen: vec![addr],
             domain: "cluster.local".into(),
             upstreams: Vec::new(),
         },
     );
     let (_tx, rx) = tokio::sync::watch::channel(false);
-    // The address is taken by the running server.
-    let err = dns.run(rx).await.expect_err("address in use");
+    let res = tokio::time::timeout(std::time::Duration::from_secs(10), dns.run(rx)).await;
+    let err = res.expect("run returns at once").expect_err("address in use");
     assert!(err.to_string().contains("binding DNS"), "{err}");
+    drop(taken);
     cluster.stop().await;
 }

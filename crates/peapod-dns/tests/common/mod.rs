@@ -117,14 +117,20 @@ pub fn query(name: &str, qtype: RecordType) -> Message {
 pub async fn ask(server: SocketAddr, name: &str, qtype: RecordType) -> Message {
     let sock = UdpSocket::bind("127.0.0.1:0").await.expect("bind");
     let q = query(name, qtype);
-    sock.send_to(&q.to_vec().expect("encode"), server)
-        .await
-        .expect("send");
+    let bytes = q.to_vec().expect("encode");
     let mut buf = vec![0u8; 4096];
-    let n = tokio::time::timeout(Duration::from_secs(8), sock.recv(&mut buf))
-        .await
-        .expect("reply in time")
-        .expect("recv");
+    // UDP may be lost while the server is still starting: resend until a reply comes (8 s).
+    let mut n = None;
+    for _ in 0..16 {
+        sock.send_to(&bytes, server).await.expect("send");
+        if let Ok(r) = tokio::time::timeout(Duration::from_millis(500), sock.recv(&mut buf)).await {
+            if let Ok(len) = r {
+                n = Some(len);
+                break;
+            }
+        }
+    }
+    let n = n.expect("reply in time");
     let reply = Message::from_vec(&buf[..n]).expect("decode");
     assert_eq!(reply.metadata.id, q.metadata.id);
     assert_eq!(reply.metadata.message_type, MessageType::Response);
