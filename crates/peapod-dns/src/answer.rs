@@ -111,6 +111,18 @@ pub(crate) fn handle(snap: &Snapshot, zone: &Zone, req: Message, scratch: &mut V
     Outcome::Forward(req)
 }
 
+/// Whether an unknown name is only a search-path expansion of a Service name that exists:
+/// `<svc>.svc.<zone>` or `<svc>.<zone>` (from the search list `<ns>.svc.<zone> svc.<zone> <zone>`)
+/// when some Service is called `<svc>`. Those get NODATA instead of NXDOMAIN. CoreDNS says
+/// NXDOMAIN there too, but busybox ≥ 1.28's nslookup queries every search domain and fails when
+/// any of them is NXDOMAIN, so `until nslookup myservice` (the seeds' init containers, with the
+/// busybox images here) would never end even though `myservice` resolves. glibc, musl and older
+/// busybox stop at the first answer and see no difference.
+fn search_miss(snap: &Snapshot, head: &[u8]) -> bool {
+    let name = head.strip_suffix(b".svc").unwrap_or(head);
+    !name.contains(&b'.') && snap.service_names.contains(name)
+}
+
 /// A query inside the cluster zone. `key` is the whole lookup key, `head_len` the length of
 /// the part before `.<zone>`.
 fn local(
@@ -140,7 +152,9 @@ fn local(
                 &pod
             }
             None => {
-                msg.metadata.response_code = ResponseCode::NXDomain;
+                if !search_miss(snap, &key[..head_len]) {
+                    msg.metadata.response_code = ResponseCode::NXDomain;
+                }
                 msg.authorities.push(snap.soa.clone());
                 return Outcome::Reply(msg);
             }

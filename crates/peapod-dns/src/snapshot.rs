@@ -89,6 +89,9 @@ pub(crate) struct Snapshot {
     pub ptr: HashMap<Ipv4Addr, Vec<Name>>,
     /// The zone's SOA, for the authority section of negative answers.
     pub soa: Record,
+    /// Lowercase names of all Services (any namespace), to tell search-path expansions of an
+    /// existing service name apart from names that exist nowhere (see `answer::search_miss`).
+    pub service_names: std::collections::HashSet<Box<[u8]>>,
 }
 
 impl Snapshot {
@@ -247,6 +250,7 @@ impl Builder<'_> {
             names: self.names,
             ptr: self.ptr,
             soa: self.zone.soa(serial),
+            service_names: Default::default(),
         }
     }
 }
@@ -267,11 +271,20 @@ pub(crate) fn build<'s>(
     b.node(&format!("svc.{}", zone.domain));
     b.node(&format!("pod.{}", zone.domain));
     b.node(&format!("dns-version.{}", zone.domain)).txt = Some(SCHEMA_VERSION);
+    let mut service_names = std::collections::HashSet::new();
     for svc in services {
         let key = format!("{}/{}", svc.namespace, svc.name);
+        service_names.insert(
+            svc.name
+                .to_ascii_lowercase()
+                .into_bytes()
+                .into_boxed_slice(),
+        );
         b.service(svc, endpoints.get(&key));
     }
-    b.finish(serial)
+    let mut snap = b.finish(serial);
+    snap.service_names = service_names;
+    snap
 }
 
 #[cfg(test)]

@@ -220,7 +220,9 @@ async fn bad_config_is_an_error() {
     );
     let (_tx, rx) = tokio::sync::watch::channel(false);
     let res = tokio::time::timeout(std::time::Duration::from_secs(10), dns.run(rx)).await;
-    let err = res.expect("run returns at once").expect_err("address in use");
+    let err = res
+        .expect("run returns at once")
+        .expect_err("address in use");
     assert!(err.to_string().contains("binding DNS"), "{err}");
     drop(taken);
     cluster.stop().await;

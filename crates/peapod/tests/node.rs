@@ -553,3 +553,34 @@ spec:
     let d = c.ok(&["describe", "svc", "myapp"]);
     assert!(d.contains("Endpoints:") && d.contains(":80"), "{d}");
 }
+
+/// The seeds' pod: two init containers wait for `nslookup myservice` and `nslookup mydb`; the
+/// pod goes Init:0/2 → Init:1/2 → Running 1/1 as each Service is created (cluster DNS).
+#[test]
+fn seed_init_pod_waits_for_services_in_dns() {
+    let Some(c) = Cluster::start_node() else {
+        return;
+    };
+    // The seeds sleep 60 s between lookups; 1 s keeps the test short.
+    let pod = include_str!("fixtures/init-pod.yaml").replace("sleep 60", "sleep 1");
+    c.ok_stdin(&["apply", "-f", "-"], &pod);
+    wait_status(&c, "myapp-busybox-pod", "Init:0/2", 30);
+    let logs = wait_for(20, "a failed lookup in the log", || {
+        let l = c.ok(&["logs", "myapp-busybox-pod", "-c", "init-myservice"]);
+        l.contains("waiting for myservice").then_some(l)
+    });
+    assert!(
+        logs.contains("can't find myservice.default.svc.cluster.local: NXDOMAIN"),
+        "{logs}"
+    );
+    let services = include_str!("fixtures/services.yaml");
+    let (first, second) = services.split_once("---").unwrap();
+    c.ok_stdin(&["apply", "-f", "-"], first);
+    wait_status(&c, "myapp-busybox-pod", "Init:1/2", 30);
+    c.ok_stdin(&["apply", "-f", "-"], second);
+    let (ready, _, restarts) = wait_status(&c, "myapp-busybox-pod", "Running", 30);
+    assert_eq!((ready.as_str(), restarts.as_str()), ("1/1", "0"));
+    let logs = c.ok(&["logs", "myapp-busybox-pod", "-c", "init-mydb"]);
+    let ip = c.ok(&["get", "svc", "mydb", "-o", "jsonpath={.spec.clusterIP}"]);
+    assert!(logs.contains(&format!("Address: {ip}")), "{logs}");
+}
