@@ -209,9 +209,7 @@ fn follow_cname(
         if strip_zone(&key, zone.key()).is_none() {
             return Some(target);
         }
-        let Some(node) = snap.names.get(key.as_slice()) else {
-            return None;
-        };
+        let node = snap.names.get(key.as_slice())?;
         match &node.cname {
             Some(next) => {
                 msg.answers.push(Record::from_rdata(

@@ -43,14 +43,18 @@ async fn services_endpoints_and_forwarding() {
         !m.answers.is_empty()
     })
     .await;
-    assert_eq!(answers(&reply), [cluster_ip.clone()], "after {took:?}");
+    assert_eq!(
+        answers(&reply),
+        std::slice::from_ref(&cluster_ip),
+        "after {took:?}"
+    );
     assert!(took < Duration::from_secs(1), "took {took:?}");
     assert!(reply.metadata.authoritative);
     assert_eq!(reply.answers[0].ttl, peapod_dns::TTL);
 
     // The same over TCP.
     let reply = ask_tcp(dns, SVC, RecordType::A).await;
-    assert_eq!(answers(&reply), [cluster_ip.clone()]);
+    assert_eq!(answers(&reply), std::slice::from_ref(&cluster_ip));
 
     // AAAA for an existing name: NOERROR, no answers.
     let reply = ask(dns, SVC, RecordType::AAAA).await;

@@ -123,11 +123,11 @@ pub async fn ask(server: SocketAddr, name: &str, qtype: RecordType) -> Message {
     let mut n = None;
     for _ in 0..16 {
         sock.send_to(&bytes, server).await.expect("send");
-        if let Ok(r) = tokio::time::timeout(Duration::from_millis(500), sock.recv(&mut buf)).await {
-            if let Ok(len) = r {
-                n = Some(len);
-                break;
-            }
+        if let Ok(Ok(len)) =
+            tokio::time::timeout(Duration::from_millis(500), sock.recv(&mut buf)).await
+        {
+            n = Some(len);
+            break;
         }
     }
     let n = n.expect("reply in time");
