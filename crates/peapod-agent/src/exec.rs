@@ -53,6 +53,16 @@ impl ExecSource for NodeExec {
     }
 }
 
+/// Copies a process's output into a channel until EOF or until the reader goes away.
+async fn pump(mut from: impl tokio::io::AsyncRead + Unpin, to: mpsc::Sender<Bytes>) {
+    let mut buf = vec![0u8; 32 * 1024];
+    while let Ok(n) = from.read(&mut buf).await {
+        if n == 0 || to.send(Bytes::copy_from_slice(&buf[..n])).await.is_err() {
+            break;
+        }
+    }
+}
+
 fn pipe_session(rt: &Runtime, id: &str, req: &ExecRequest) -> Result<ExecSession, ApiError> {
     let mut child = rt
         .exec_command(id, &req.command, false)
@@ -68,35 +78,11 @@ fn pipe_session(rt: &Runtime, id: &str, req: &ExecRequest) -> Result<ExecSession
         .map_err(|e| ApiError::Internal(format!("exec: {e}")))?;
     let (out_tx, out_rx) = mpsc::channel(64);
     let (err_tx, err_rx) = mpsc::channel(64);
-    if let Some(mut out) = child.stdout.take() {
-        tokio::spawn(async move {
-            let mut buf = vec![0u8; 32 * 1024];
-            while let Ok(n) = out.read(&mut buf).await {
-                if n == 0
-                    || out_tx
-                        .send(Bytes::copy_from_slice(&buf[..n]))
-                        .await
-                        .is_err()
-                {
-                    break;
-                }
-            }
-        });
+    if let Some(out) = child.stdout.take() {
+        tokio::spawn(pump(out, out_tx));
     }
-    if let Some(mut err) = child.stderr.take() {
-        tokio::spawn(async move {
-            let mut buf = vec![0u8; 32 * 1024];
-            while let Ok(n) = err.read(&mut buf).await {
-                if n == 0
-                    || err_tx
-                        .send(Bytes::copy_from_slice(&buf[..n]))
-                        .await
-                        .is_err()
-                {
-                    break;
-                }
-            }
-        });
+    if let Some(err) = child.stderr.take() {
+        tokio::spawn(pump(err, err_tx));
     }
     let stdin = child.stdin.take().map(|mut w| {
         let (tx, mut rx) = mpsc::channel::<Option<Bytes>>(64);

@@ -42,8 +42,9 @@ impl HostNetwork {
     pub async fn setup(cfg: HostNetworkConfig) -> HostNetwork {
         let dns = format!("{}/32", cfg.cluster_dns);
         let added_dns = match ip(&["addr", "add", &dns, "dev", "lo"]).await {
+            // Already there: left by an earlier run of this node that did not stop cleanly.
             Ok(()) => true,
-            Err(e) if e.contains("File exists") => false,
+            Err(e) if e.contains("File exists") => true,
             Err(e) => {
                 tracing::warn!(error = %e, "could not add the cluster DNS address");
                 false
