@@ -44,7 +44,7 @@ impl HostNetwork {
         let added_dns = match ip(&["addr", "add", &dns, "dev", "lo"]).await {
             // Already there: left by an earlier run of this node that did not stop cleanly.
             Ok(()) => true,
-            Err(e) if e.contains("File exists") => true,
+            Err(e) if e.contains("File exists") || e.contains("already assigned") => true,
             Err(e) => {
                 tracing::warn!(error = %e, "could not add the cluster DNS address");
                 false
