@@ -5,6 +5,7 @@
 mod backoff;
 mod events;
 pub mod exec;
+mod hooks;
 pub mod logs;
 mod net;
 mod podspec;

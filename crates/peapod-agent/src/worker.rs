@@ -593,6 +593,49 @@ impl PodWorker {
             .recorder
             .normal(&obj, "Started", &format!("Started container {}", c.name))
             .await;
+        if let Some(handler) = c.lifecycle.as_ref().and_then(|l| l.post_start.as_ref()) {
+            let netns = self
+                .ctx
+                .runtime
+                .sandbox_status(&self.uid)
+                .await
+                .ok()
+                .flatten()
+                .map(|s| s.netns)
+                .unwrap_or_default();
+            let grace = pod
+                .spec
+                .as_ref()
+                .and_then(|s| s.termination_grace_period_seconds)
+                .unwrap_or(30)
+                .max(MIN_GRACE as i64);
+            if let Err(out) = crate::hooks::run(
+                &self.ctx.runtime,
+                handler,
+                c,
+                &id,
+                netns,
+                Duration::from_secs(grace as u64),
+            )
+            .await
+            {
+                // As the kubelet: the event names the failure, the container is killed and
+                // restarted per the restart policy.
+                let msg = format!("PostStartHook failed: {}", out.trim_end());
+                self.ctx
+                    .recorder
+                    .warning(&obj, "FailedPostStartHook", &msg)
+                    .await;
+                let _ = self
+                    .ctx
+                    .runtime
+                    .stop_container(&self.uid, &id, Duration::from_secs(grace as u64))
+                    .await;
+                self.waiting
+                    .insert(c.name.clone(), ("PostStartHookError".into(), msg));
+                return Some(Duration::from_secs(1));
+            }
+        }
         None
     }
 
@@ -804,9 +847,39 @@ impl PodWorker {
             }
             let rt = self.ctx.runtime.clone();
             let uid = self.uid.clone();
+            let pre_stop = c.lifecycle.as_ref().and_then(|l| l.pre_stop.clone());
+            let netns = self
+                .ctx
+                .runtime
+                .sandbox_status(&self.uid)
+                .await
+                .ok()
+                .flatten()
+                .map(|s| s.netns)
+                .unwrap_or_default();
+            let recorder = self.ctx.recorder.clone();
+            let obj = self.obj_ref(pod, Some(field_path(&c.name, init)));
             stops.push(async move {
-                rt.stop_container(&uid, &l.id, Duration::from_secs(grace))
-                    .await
+                let started = std::time::Instant::now();
+                if let Some(h) = pre_stop {
+                    // The hook's time counts against the grace period.
+                    if let Err(out) =
+                        crate::hooks::run(&rt, &h, &c, &l.id, netns, Duration::from_secs(grace))
+                            .await
+                    {
+                        recorder
+                            .warning(
+                                &obj,
+                                "FailedPreStopHook",
+                                &format!("PreStopHook failed: {}", out.trim_end()),
+                            )
+                            .await;
+                    }
+                }
+                let left = Duration::from_secs(grace)
+                    .saturating_sub(started.elapsed())
+                    .max(Duration::from_secs(MIN_GRACE));
+                rt.stop_container(&uid, &l.id, left).await
             });
         }
         futures::future::join_all(stops).await;

@@ -584,3 +584,77 @@ fn seed_init_pod_waits_for_services_in_dns() {
     let ip = c.ok(&["get", "svc", "mydb", "-o", "jsonpath={.spec.clusterIP}"]);
     assert!(logs.contains(&format!("Address: {ip}")), "{logs}");
 }
+
+/// postStart runs after the start (a failing one kills and restarts the container); preStop runs
+/// before the stop signal on deletion.
+#[test]
+fn lifecycle_hooks() {
+    let Some(c) = Cluster::start_node() else {
+        return;
+    };
+    let dir = "/tmp/peapod-test-hooks";
+    let _ = std::fs::remove_dir_all(dir);
+    let pod = format!(
+        r#"
+apiVersion: v1
+kind: Pod
+metadata: {{name: hooks}}
+spec:
+  terminationGracePeriodSeconds: 5
+  containers:
+  - name: app
+    image: busybox
+    command: ['sh', '-c', 'trap "exit 0" TERM; while true; do sleep 0.2; done']
+    volumeMounts: [{{name: work, mountPath: /work}}]
+    lifecycle:
+      postStart: {{exec: {{command: ['sh', '-c', 'echo started > /work/post']}}}}
+      preStop: {{exec: {{command: ['sh', '-c', 'echo stopping > /work/pre']}}}}
+  volumes:
+  - name: work
+    hostPath: {{path: {dir}, type: DirectoryOrCreate}}
+---
+apiVersion: v1
+kind: Pod
+metadata: {{name: badhook}}
+spec:
+  terminationGracePeriodSeconds: 2
+  containers:
+  - name: app
+    image: busybox
+    command: ['sleep', '3600']
+    lifecycle:
+      postStart: {{exec: {{command: ['sh', '-c', 'echo no; exit 1']}}}}
+"#
+    );
+    c.ok_stdin(&["apply", "-f", "-"], &pod);
+    wait_status(&c, "hooks", "Running", 30);
+    assert_eq!(
+        std::fs::read_to_string(format!("{dir}/post"))
+            .unwrap()
+            .trim(),
+        "started"
+    );
+    wait_for(30, "badhook restarted", || {
+        let n = c.ok(&[
+            "get",
+            "pod",
+            "badhook",
+            "-o",
+            "jsonpath={.status.containerStatuses[0].restartCount}",
+        ]);
+        (n.trim().parse::<u32>().unwrap_or(0) >= 1).then_some(())
+    });
+    let d = c.ok(&["describe", "pod", "badhook"]);
+    assert!(
+        d.contains("FailedPostStartHook") && d.contains("PostStartHook failed"),
+        "{d}"
+    );
+    c.ok(&["delete", "pod", "hooks"]);
+    assert_eq!(
+        std::fs::read_to_string(format!("{dir}/pre"))
+            .unwrap()
+            .trim(),
+        "stopping"
+    );
+    let _ = std::fs::remove_dir_all(dir);
+}
