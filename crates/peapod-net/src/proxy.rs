@@ -24,6 +24,8 @@ pub struct ServicePort {
     pub protocol: String,
     /// Ready endpoints (ip, port).
     pub endpoints: Vec<(Ipv4Addr, u16)>,
+    /// `sessionAffinity: ClientIP`: a client keeps going to the same endpoint.
+    pub client_ip_affinity: bool,
 }
 
 /// The nftables script that makes `ports` the table's whole content (atomic replacement).
@@ -53,7 +55,18 @@ pub fn ruleset(table: &str, cluster_cidr: &str, ports: &[ServicePort]) -> String
                 .enumerate()
                 .map(|(j, (ip, port))| format!("{j} : {ip} . {port}"))
                 .collect();
-            let _ = writeln!(chains, "    meta l4proto {proto} dnat ip addr . port to numgen random mod {n} map {{ {} }}", targets.join(", "));
+            // ClientIP affinity hashes the client address (stable while the endpoints are);
+            // otherwise each new connection picks at random.
+            let pick = if p.client_ip_affinity {
+                format!("jhash ip saddr mod {n}")
+            } else {
+                format!("numgen random mod {n}")
+            };
+            let _ = writeln!(
+                chains,
+                "    meta l4proto {proto} dnat ip addr . port to {pick} map {{ {} }}",
+                targets.join(", ")
+            );
         }
         let _ = writeln!(chains, "  }}");
         if let Some(ip) = p.cluster_ip {
@@ -196,6 +209,8 @@ pub fn service_ports(services: &[Value], endpoints: &[Value]) -> Vec<ServicePort
                 port: p.get("port").and_then(Value::as_u64).unwrap_or(0) as u16,
                 protocol,
                 endpoints: eps,
+                client_ip_affinity: svc.pointer("/spec/sessionAffinity").and_then(Value::as_str)
+                    == Some("ClientIP"),
             });
         }
     }
@@ -295,6 +310,37 @@ mod tests {
     use super::*;
 
     #[test]
+    fn client_ip_affinity_hashes_the_source() {
+        let p = ServicePort {
+            cluster_ip: Some("10.96.0.7".parse().unwrap()),
+            node_port: None,
+            port: 80,
+            protocol: "tcp".into(),
+            endpoints: vec![
+                ("10.244.0.2".parse().unwrap(), 80),
+                ("10.244.0.3".parse().unwrap(), 80),
+            ],
+            client_ip_affinity: true,
+        };
+        let s = ruleset("peapod", "10.244.0.0/16", &[p]);
+        assert!(
+            s.contains("dnat ip addr . port to jhash ip saddr mod 2 map"),
+            "{s}"
+        );
+        // nft accepts it (checked only when nft is installed).
+        if std::path::Path::new("/usr/sbin/nft").exists() {
+            let mut child = std::process::Command::new("nft")
+                .args(["-c", "-f", "-"])
+                .stdin(std::process::Stdio::piped())
+                .spawn()
+                .unwrap();
+            use std::io::Write;
+            child.stdin.take().unwrap().write_all(s.as_bytes()).unwrap();
+            assert!(child.wait().unwrap().success(), "{s}");
+        }
+    }
+
+    #[test]
     fn renders_vips_nodeports_and_rejects() {
         let ports = vec![
             ServicePort {
@@ -306,6 +352,7 @@ mod tests {
                     ("10.244.0.2".parse().unwrap(), 8080),
                     ("10.244.0.3".parse().unwrap(), 8080),
                 ],
+                client_ip_affinity: false,
             },
             ServicePort {
                 cluster_ip: Some("10.96.0.6".parse().unwrap()),
@@ -313,6 +360,7 @@ mod tests {
                 port: 53,
                 protocol: "udp".into(),
                 endpoints: vec![],
+                client_ip_affinity: false,
             },
         ];
         let s = ruleset("peapod", "10.244.0.0/16", &ports);
