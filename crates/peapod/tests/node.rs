@@ -658,3 +658,44 @@ spec:
     );
     let _ = std::fs::remove_dir_all(dir);
 }
+
+/// A sidecar (init container with restartPolicy Always) starts first, gates the next init
+/// container through its startup probe, keeps running beside the app and counts in READY.
+#[test]
+fn sidecar_with_startup_probe() {
+    let Some(c) = Cluster::start_node() else { return };
+    let pod = r#"
+apiVersion: v1
+kind: Pod
+metadata: {name: sidecar}
+spec:
+  terminationGracePeriodSeconds: 2
+  initContainers:
+  - name: proxy
+    image: busybox
+    restartPolicy: Always
+    command: ['sh', '-c', 'sleep 2; touch /tmp/up; trap "exit 0" TERM; while true; do sleep 0.2; done']
+    startupProbe:
+      exec: {command: ['cat', '/tmp/up']}
+      periodSeconds: 1
+      failureThreshold: 30
+  - name: setup
+    image: busybox
+    command: ['true']
+  containers:
+  - name: app
+    image: busybox
+    command: ['sh', '-c', 'trap "exit 0" TERM; while true; do sleep 0.2; done']
+"#;
+    c.ok_stdin(&["apply", "-f", "-"], pod);
+    wait_status(&c, "sidecar", "Init:0/2", 20);
+    let (ready, _, restarts) = wait_status(&c, "sidecar", "Running", 40);
+    wait_for(20, "2/2 ready", || (row(&c, "sidecar").0 == "2/2").then_some(()));
+    assert_eq!(restarts, "0");
+    let _ = ready;
+    let started = c.ok(&["get", "pod", "sidecar", "-o", "jsonpath={.status.initContainerStatuses[0].started} {.status.initContainerStatuses[0].state.running.startedAt}"]);
+    assert!(started.starts_with("true 20"), "{started}");
+    let setup = c.ok(&["get", "pod", "sidecar", "-o", "jsonpath={.status.initContainerStatuses[1].state.terminated.reason}"]);
+    assert_eq!(setup, "Completed");
+    c.ok(&["delete", "pod", "sidecar"]);
+}
