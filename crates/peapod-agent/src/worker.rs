@@ -137,6 +137,20 @@ impl PodWorker {
         }
     }
 
+    /// Time left before `activeDeadlineSeconds` (counted from status.startTime) runs out.
+    fn deadline_left(&self, pod: &Pod) -> Option<Duration> {
+        let ads = pod.spec.as_ref()?.active_deadline_seconds?;
+        let start = self
+            .last_status
+            .get("startTime")
+            .and_then(Value::as_str)
+            .and_then(parse_time)?;
+        let end = start + ads;
+        Some(Duration::from_secs(
+            end.saturating_sub(now_secs()).max(0) as u64
+        ))
+    }
+
     fn key(&self, pod: &Pod) -> String {
         format!(
             "{}/{}",
@@ -219,6 +233,27 @@ impl PodWorker {
         if phase == "Succeeded" || phase == "Failed" {
             self.stop_all(pod, "").await;
             return Ok(Next::In(Duration::from_secs(30)));
+        }
+        if let Some(left) = self.deadline_left(pod) {
+            if left.is_zero() {
+                // activeDeadlineSeconds: the pod fails and its containers are killed.
+                let msg = "Pod was active on the node longer than the specified deadline";
+                self.ctx
+                    .recorder
+                    .warning(&self.obj_ref(pod, None), "DeadlineExceeded", msg)
+                    .await;
+                self.stop_all(pod, "deadline").await;
+                if let Some(st) = self.last_status.as_object_mut() {
+                    st.insert("phase".into(), json!("Failed"));
+                    st.insert("reason".into(), json!("DeadlineExceeded"));
+                    st.insert("message".into(), json!(msg));
+                }
+                // A terminal phase in the previous status is kept by pod_status, with its
+                // reason and message.
+                let obs = self.observe(pod).await;
+                self.write_status(pod, &obs, false, false).await?;
+                return Ok(Next::In(Duration::from_secs(30)));
+            }
         }
         let cfg = crate::podspec::sandbox_config(pod, &self.ctx.cluster);
         let sandbox = self

@@ -663,7 +663,9 @@ spec:
 /// container through its startup probe, keeps running beside the app and counts in READY.
 #[test]
 fn sidecar_with_startup_probe() {
-    let Some(c) = Cluster::start_node() else { return };
+    let Some(c) = Cluster::start_node() else {
+        return;
+    };
     let pod = r#"
 apiVersion: v1
 kind: Pod
@@ -690,12 +692,63 @@ spec:
     c.ok_stdin(&["apply", "-f", "-"], pod);
     wait_status(&c, "sidecar", "Init:0/2", 20);
     let (ready, _, restarts) = wait_status(&c, "sidecar", "Running", 40);
-    wait_for(20, "2/2 ready", || (row(&c, "sidecar").0 == "2/2").then_some(()));
+    wait_for(20, "2/2 ready", || {
+        (row(&c, "sidecar").0 == "2/2").then_some(())
+    });
     assert_eq!(restarts, "0");
     let _ = ready;
     let started = c.ok(&["get", "pod", "sidecar", "-o", "jsonpath={.status.initContainerStatuses[0].started} {.status.initContainerStatuses[0].state.running.startedAt}"]);
     assert!(started.starts_with("true 20"), "{started}");
-    let setup = c.ok(&["get", "pod", "sidecar", "-o", "jsonpath={.status.initContainerStatuses[1].state.terminated.reason}"]);
+    let setup = c.ok(&[
+        "get",
+        "pod",
+        "sidecar",
+        "-o",
+        "jsonpath={.status.initContainerStatuses[1].state.terminated.reason}",
+    ]);
     assert_eq!(setup, "Completed");
     c.ok(&["delete", "pod", "sidecar"]);
+}
+
+/// activeDeadlineSeconds: the pod fails with reason DeadlineExceeded and its containers stop.
+#[test]
+fn active_deadline_fails_the_pod() {
+    let Some(c) = Cluster::start_node() else {
+        return;
+    };
+    let pod = r#"
+apiVersion: v1
+kind: Pod
+metadata: {name: deadline}
+spec:
+  activeDeadlineSeconds: 3
+  terminationGracePeriodSeconds: 2
+  containers:
+  - {name: app, image: busybox, command: ['sleep', '3600']}
+"#;
+    c.ok_stdin(&["apply", "-f", "-"], pod);
+    wait_status(&c, "deadline", "Running", 20);
+    wait_for(30, "phase Failed", || {
+        let p = c.ok(&[
+            "get",
+            "pod",
+            "deadline",
+            "-o",
+            "jsonpath={.status.phase} {.status.reason}",
+        ]);
+        (p == "Failed DeadlineExceeded").then_some(())
+    });
+    let state = c.ok(&[
+        "get",
+        "pod",
+        "deadline",
+        "-o",
+        "jsonpath={.status.containerStatuses[0].state.terminated.exitCode}",
+    ]);
+    assert_eq!(state, "137");
+    let d = c.ok(&["describe", "pod", "deadline"]);
+    assert!(
+        d.contains("Pod was active on the node longer than the specified deadline"),
+        "{d}"
+    );
 }
