@@ -7,7 +7,7 @@ use peapod_api::meta;
 use peapod_api::resources::RESOURCES;
 use peapod_apiserver::registry::{DeleteOptions, ListOptions, WatchOptions, WriteOptions};
 use peapod_apiserver::Registry;
-use serde_json::{json, Value};
+use serde_json::json;
 use std::sync::Arc;
 use std::time::Duration;
 use tokio::sync::watch;
@@ -66,7 +66,7 @@ impl NamespaceController {
         for ns in list.items {
             let name = meta::name(&ns).to_string();
             if meta::deletion_timestamp(&ns).is_some() {
-                self.finalize(&name, &ns).await?;
+                self.finalize(&name).await?;
             } else {
                 self.ensure_default_service_account(&name).await?;
             }
@@ -92,7 +92,7 @@ impl NamespaceController {
 
     /// Deletes every namespaced object; once none is left, drops the finalizer, which removes
     /// the namespace.
-    async fn finalize(&self, ns: &str, obj: &Value) -> Result<(), ApiError> {
+    async fn finalize(&self, ns: &str) -> Result<(), ApiError> {
         let mut remaining = 0;
         for r in RESOURCES.iter().filter(|r| r.namespaced) {
             let items = self
@@ -122,13 +122,9 @@ impl NamespaceController {
         if remaining > 0 {
             return Ok(());
         }
+        // Emptied: the namespace's own finalizer is done and the object goes (the `finalize`
+        // subresource's effect).
         let nsr = resource("", "namespaces")?;
-        let mut done = obj.clone();
-        if let Some(spec) = done.get_mut("spec").and_then(Value::as_object_mut) {
-            spec.insert("finalizers".into(), json!([]));
-        }
-        // Finalizing is an update that empties spec.finalizers; a namespace with no finalizers and
-        // a deletionTimestamp is then removed.
-        self.registry.finalize_namespace(nsr, ns, done).await
+        self.registry.finalize_deletion(nsr, None, ns).await
     }
 }

@@ -641,42 +641,6 @@ impl Registry {
 }
 
 impl Registry {
-    /// The namespace's `finalize` step: once the namespace controller has emptied a namespace
-    /// being deleted, its spec.finalizers are cleared and the object is removed.
-    pub async fn finalize_namespace(
-        &self,
-        r: &ResourceInfo,
-        name: &str,
-        obj: Value,
-    ) -> Result<(), ApiError> {
-        let key = r.key(None, name);
-        let Some(kv) = self
-            .store
-            .get(&key)
-            .await
-            .map_err(|e| store_error(r, name, e))?
-        else {
-            return Ok(());
-        };
-        let current = decode(&kv)?;
-        if meta::deletion_timestamp(&current).is_none() {
-            return Ok(());
-        }
-        let emptied = obj
-            .pointer("/spec/finalizers")
-            .and_then(Value::as_array)
-            .is_none_or(|a| a.is_empty());
-        if !emptied || !meta::finalizers(&current).is_empty() {
-            return Ok(());
-        }
-        match self.store.delete(&key, Some(kv.mod_revision)).await {
-            Ok(_) | Err(peapod_store::StoreError::NotFound(_)) => Ok(()),
-            Err(e) => Err(store_error(r, name, e)),
-        }
-    }
-}
-
-impl Registry {
     /// pods/binding: assigns a pending pod to a node (the scheduler's write), setting
     /// spec.nodeName and the PodScheduled condition, as Kubernetes' BindingREST does.
     pub async fn bind_pod(
