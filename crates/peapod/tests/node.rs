@@ -752,3 +752,109 @@ spec:
         "{d}"
     );
 }
+
+/// A NodePort answers on the node's address; a headless Service resolves to its ready pods' IPs
+/// in the cluster DNS, and SRV records name its ports.
+#[test]
+fn nodeport_and_headless_dns() {
+    let Some(c) = Cluster::start_node() else {
+        return;
+    };
+    let objs = r#"
+apiVersion: v1
+kind: Pod
+metadata: {name: web, labels: {app: web}}
+spec:
+  containers: [{name: web, image: myapp:v1, ports: [{name: http, containerPort: 80}]}]
+---
+apiVersion: v1
+kind: Pod
+metadata: {name: client}
+spec:
+  containers: [{name: client, image: busyboxplus, command: ['sleep', '3600']}]
+---
+apiVersion: v1
+kind: Service
+metadata: {name: web-np}
+spec:
+  type: NodePort
+  selector: {app: web}
+  ports: [{port: 80, targetPort: http}]
+---
+apiVersion: v1
+kind: Service
+metadata: {name: web-headless}
+spec:
+  clusterIP: None
+  selector: {app: web}
+  ports: [{name: http, port: 80}]
+"#;
+    c.ok_stdin(&["apply", "-f", "-"], objs);
+    for p in ["web", "client"] {
+        wait_for(30, &format!("{p} ready"), || {
+            (row(&c, p).0 == "1/1").then_some(())
+        });
+    }
+    let np = c.ok(&[
+        "get",
+        "svc",
+        "web-np",
+        "-o",
+        "jsonpath={.spec.ports[0].nodePort}",
+    ]);
+    // NodePorts answer on the node's addresses (not on 127.0.0.1, as in kube-proxy's nftables mode).
+    let addrs = std::process::Command::new("ip")
+        .args(["-4", "-o", "addr", "show", "scope", "global"])
+        .output()
+        .unwrap();
+    let text = String::from_utf8_lossy(&addrs.stdout).into_owned();
+    let node_ip = text
+        .lines()
+        .filter(|l| !l.contains(" pp") && !l.contains("peapod"))
+        .find_map(|l| {
+            l.split_whitespace()
+                .nth(3)?
+                .split('/')
+                .next()
+                .map(String::from)
+        });
+    match node_ip {
+        Some(node_ip) => {
+            let body = wait_for(20, "the NodePort answers", || {
+                let out = std::process::Command::new("curl")
+                    .args(["-s", "--max-time", "2", &format!("http://{node_ip}:{np}/")])
+                    .output()
+                    .ok()?;
+                let text = String::from_utf8_lossy(&out.stdout).into_owned();
+                text.starts_with("Hello MyApp").then_some(text)
+            });
+            assert!(body.contains("Version: v1"), "{body}");
+        }
+        None => eprintln!("no global IPv4 address on this machine: NodePort check skipped"),
+    }
+    let pod_ip = c.ok(&["get", "pod", "web", "-o", "jsonpath={.status.podIP}"]);
+    let lookup = wait_for(20, "headless A record", || {
+        let out = c.kubectl(&[
+            "exec",
+            "client",
+            "--",
+            "nslookup",
+            "web-headless.default.svc.cluster.local",
+        ]);
+        let text = String::from_utf8_lossy(&out.stdout).into_owned();
+        text.contains(&format!("Address: {pod_ip}")).then_some(text)
+    });
+    assert!(
+        lookup.contains("web-headless.default.svc.cluster.local"),
+        "{lookup}"
+    );
+    let srv = c.ok(&[
+        "exec",
+        "client",
+        "--",
+        "nslookup",
+        "-type=SRV",
+        "_http._tcp.web-headless.default.svc.cluster.local",
+    ]);
+    assert!(srv.contains(" 80 "), "{srv}");
+}
