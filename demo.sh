@@ -12,7 +12,8 @@ images/build.sh images/out
 cargo build --release
 data="$PWD/demo-data"
 port="${PEAPOD_API_PORT:-6443}"
-./target/release/peapod server --data-dir "$data" --api-port "$port" --preload-images images/out &
+# Its own session: Ctrl-C reaches this script (which deletes the pods first), not the server.
+setsid ./target/release/peapod server --data-dir "$data" --api-port "$port" --preload-images images/out &
 server=$!
 export KUBECONFIG="$data/kubeconfig.yaml"
 cleanup() {
@@ -21,6 +22,7 @@ cleanup() {
   wait "$server" 2>/dev/null
 }
 trap cleanup EXIT
+trap 'exit 130' INT TERM
 for _ in $(seq 100); do
   kubectl get namespace default >/dev/null 2>&1 && break
   sleep 0.1
