@@ -13,7 +13,7 @@ cargo build --release
 data="$PWD/demo-data"
 port="${PEAPOD_API_PORT:-6443}"
 # Its own session: Ctrl-C reaches this script (which deletes the pods first), not the server.
-setsid ./target/release/peapod server --data-dir "$data" --api-port "$port" --preload-images images/out &
+setsid ./target/release/peapod server --data-dir "$data" --api-port "$port" --offline --preload-images images/out &
 server=$!
 export KUBECONFIG="$data/kubeconfig.yaml"
 cleanup() {

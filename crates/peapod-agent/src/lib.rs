@@ -34,7 +34,8 @@ pub struct AgentCtx {
     pub runtime: Arc<Runtime>,
     pub recorder: Recorder,
     pub cluster: ClusterConfig,
-    pub offline: bool,
+    /// Registry pulls; None with --offline (Always then behaves like IfNotPresent).
+    pub puller: Option<Arc<peapod_runtime::pull::Puller>>,
     /// Pod networking (None: pods get only a loopback interface).
     pub net: Option<Arc<peapod_net::Cni>>,
 }
@@ -64,17 +65,6 @@ impl AgentCtx {
     }
 }
 
-impl AgentCtx {
-    /// The error a pull of a missing image ends with.
-    fn pull_error(&self, image: &str) -> String {
-        if self.offline {
-            format!("image {image:?} is not present and the node is offline (--offline); import it with --preload-images or `peapod image import`")
-        } else {
-            format!("pulling {image:?} from a registry is not supported by this node yet; import it with --preload-images or `peapod image import`")
-        }
-    }
-}
-
 pub struct Agent {
     ctx: Arc<AgentCtx>,
 }
@@ -89,7 +79,7 @@ impl Agent {
         registry: Arc<Registry>,
         runtime: Arc<Runtime>,
         cluster: ClusterConfig,
-        offline: bool,
+        puller: Option<Arc<peapod_runtime::pull::Puller>>,
         net: Option<Arc<peapod_net::Cni>>,
     ) -> Self {
         let recorder = Recorder::new(registry.clone(), &cluster.node_name, "kubelet");
@@ -99,7 +89,7 @@ impl Agent {
                 runtime,
                 recorder,
                 cluster,
-                offline,
+                puller,
                 net,
             }),
         }

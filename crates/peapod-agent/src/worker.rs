@@ -38,6 +38,8 @@ pub struct PodWorker {
     last_status: Value,
     wake: Arc<Notify>,
     pulled: std::collections::HashSet<String>,
+    /// Image pull back-off by image: the back-off and when the last pull failed (unix secs).
+    pull_backoff: HashMap<String, (Backoff, i64)>,
     /// Container instances being killed after a failed liveness/startup probe.
     killing: std::collections::HashSet<String>,
 }
@@ -104,6 +106,7 @@ impl PodWorker {
             last_status: Value::Null,
             wake: Arc::new(Notify::new()),
             pulled: Default::default(),
+            pull_backoff: HashMap::new(),
             killing: Default::default(),
         }
     }
@@ -509,63 +512,8 @@ impl PodWorker {
         attempt: u32,
     ) -> Option<Duration> {
         let obj = self.obj_ref(pod, Some(field_path(&c.name, init)));
-        let image = c.image.clone().unwrap_or_default();
-        let present = matches!(self.ctx.runtime.images.resolve(&image), Ok(Some(_)));
-        let policy = c
-            .image_pull_policy
-            .clone()
-            .unwrap_or_else(|| "IfNotPresent".into());
-        if !present {
-            let (reason, msg) = if policy == "Never" {
-                (
-                    "ErrImageNeverPull",
-                    format!("Container image \"{image}\" is not present with pull policy of Never"),
-                )
-            } else {
-                self.ctx
-                    .recorder
-                    .normal(&obj, "Pulling", &format!("Pulling image \"{image}\""))
-                    .await;
-                let err = self.ctx.pull_error(&image);
-                self.ctx
-                    .recorder
-                    .warning(
-                        &obj,
-                        "Failed",
-                        &format!("Failed to pull image \"{image}\": {err}"),
-                    )
-                    .await;
-                ("ErrImagePull", err)
-            };
-            self.ctx
-                .recorder
-                .warning(
-                    &obj,
-                    if reason == "ErrImageNeverPull" {
-                        reason
-                    } else {
-                        "Failed"
-                    },
-                    &if reason == "ErrImageNeverPull" {
-                        msg.clone()
-                    } else {
-                        format!("Error: {reason}")
-                    },
-                )
-                .await;
-            self.waiting
-                .insert(c.name.clone(), (reason.to_string(), msg));
-            return Some(Duration::from_secs(10));
-        }
-        if self.pulled.insert(format!("{}/{attempt}", c.name)) {
-            self.ctx
-                .recorder
-                .normal(
-                    &obj,
-                    "Pulled",
-                    &format!("Container image \"{image}\" already present on machine"),
-                )
-                .await;
+        if let Err(wait) = self.ensure_image(c, &obj, attempt).await {
+            return Some(wait);
         }
         let volumes_dir = self.ctx.runtime.pod_dir(&self.uid).join("volumes");
         let host_net = pod
@@ -675,6 +623,105 @@ impl PodWorker {
     }
 
     /// Restarts an exited container unless it is still in back-off (CrashLoopBackOff).
+    /// Makes the container's image present as its pull policy asks (the kubelet's
+    /// image manager): events Pulling/Pulled/Failed/BackOff, waiting reasons ErrImagePull,
+    /// ImagePullBackOff and ErrImageNeverPull. Err is the delay before the next attempt.
+    async fn ensure_image(
+        &mut self,
+        c: &Container,
+        obj: &ObjectRef,
+        attempt: u32,
+    ) -> Result<(), Duration> {
+        let image = c.image.clone().unwrap_or_default();
+        let present = matches!(self.ctx.runtime.images.resolve(&image), Ok(Some(_)));
+        let policy = c
+            .image_pull_policy
+            .clone()
+            .unwrap_or_else(|| "IfNotPresent".into());
+        let must_pull = match policy.as_str() {
+            "Never" => false,
+            // --offline: Always behaves like IfNotPresent (documented in the README).
+            "Always" => !present || self.ctx.puller.is_some(),
+            _ => !present,
+        };
+        if !must_pull {
+            if present {
+                if self.pulled.insert(format!("{}/{attempt}", c.name)) {
+                    let msg = format!("Container image \"{image}\" already present on machine");
+                    self.ctx.recorder.normal(obj, "Pulled", &msg).await;
+                }
+                return Ok(());
+            }
+            let msg =
+                format!("Container image \"{image}\" is not present with pull policy of Never");
+            self.ctx
+                .recorder
+                .warning(obj, "ErrImageNeverPull", &msg)
+                .await;
+            self.waiting
+                .insert(c.name.clone(), ("ErrImageNeverPull".into(), msg));
+            return Err(Duration::from_secs(10));
+        }
+        let now = now_secs();
+        if let Some((b, failed_at)) = self.pull_backoff.get(&image) {
+            if let Some((left, _)) = b.remaining(*failed_at, now) {
+                let msg = format!("Back-off pulling image \"{image}\"");
+                self.ctx.recorder.normal(obj, "BackOff", &msg).await;
+                self.waiting
+                    .insert(c.name.clone(), ("ImagePullBackOff".into(), msg));
+                return Err(left);
+            }
+        }
+        self.ctx
+            .recorder
+            .normal(obj, "Pulling", &format!("Pulling image \"{image}\""))
+            .await;
+        let started = std::time::Instant::now();
+        let result = match &self.ctx.puller {
+            Some(puller) => puller.pull(&image, None).await.map_err(|e| e.0),
+            None => Err(format!(
+                "image {image:?} is not present and the node is offline (--offline); import it with --preload-images or `peapod image import`"
+            )),
+        };
+        match result {
+            Ok(pulled) => {
+                self.pull_backoff.remove(&image);
+                let took = started.elapsed().as_secs_f64();
+                let msg = format!(
+                    "Successfully pulled image \"{image}\" in {took:.3}s ({took:.3}s including waiting). Image size: {} bytes.",
+                    pulled.size
+                );
+                self.ctx.recorder.normal(obj, "Pulled", &msg).await;
+                self.pulled.insert(format!("{}/{attempt}", c.name));
+                Ok(())
+            }
+            Err(err) => {
+                self.ctx
+                    .recorder
+                    .warning(
+                        obj,
+                        "Failed",
+                        &format!("Failed to pull image \"{image}\": {err}"),
+                    )
+                    .await;
+                self.ctx
+                    .recorder
+                    .warning(obj, "Failed", "Error: ErrImagePull")
+                    .await;
+                self.waiting
+                    .insert(c.name.clone(), ("ErrImagePull".into(), err));
+                let entry = self.pull_backoff.entry(image).or_default();
+                entry.0.advance(entry.1, now);
+                entry.1 = now;
+                Err(entry
+                    .0
+                    .remaining(now, now)
+                    .map(|(left, _)| left)
+                    .unwrap_or(crate::backoff::INITIAL))
+            }
+        }
+    }
+
     async fn restart_with_backoff(
         &mut self,
         pod: &Pod,

@@ -7,6 +7,7 @@ pub mod container;
 pub mod host;
 pub mod image;
 pub mod oci;
+pub mod pull;
 pub mod runtime;
 pub mod sandbox;
 pub mod sys;

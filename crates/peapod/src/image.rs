@@ -26,6 +26,16 @@ enum ImageCommand {
     Ls,
     /// Import an OCI archive or a `docker save` archive.
     Import { file: PathBuf },
+    /// Pull an image from its registry (or the mirrors in --registry-config).
+    Pull {
+        reference: String,
+        /// Registry mirrors and credentials, in k3s' registries.yaml format.
+        #[arg(long, value_name = "FILE")]
+        registry_config: Option<PathBuf>,
+        /// Use only the mirrors, never the registry named in the reference.
+        #[arg(long)]
+        disable_default_registry_endpoint: bool,
+    },
     /// Remove an image by name, digest or ID (unused layers are deleted).
     Rm { reference: String },
 }
@@ -65,6 +75,16 @@ pub fn run(args: ImageArgs) -> anyhow::Result<()> {
             }
             eprintln!("done in {:.1}s", started.elapsed().as_secs_f64());
         }
+        ImageCommand::Pull {
+            reference,
+            registry_config,
+            disable_default_registry_endpoint,
+        } => pull(
+            store,
+            &reference,
+            registry_config.as_deref(),
+            !disable_default_registry_endpoint,
+        )?,
         ImageCommand::Rm { reference } => {
             // Layers that containers of this node still use are kept.
             let in_use = in_use_snapshots(&store, &args.data_dir.join("runtime/pods"));
@@ -72,6 +92,81 @@ pub fn run(args: ImageArgs) -> anyhow::Result<()> {
             println!("removed {reference}");
         }
     }
+    Ok(())
+}
+
+fn pull(
+    store: ImageStore,
+    reference: &str,
+    config: Option<&std::path::Path>,
+    default_endpoint: bool,
+) -> anyhow::Result<()> {
+    use peapod_runtime::pull::{registries::RegistriesConfig, PullEvent, Puller};
+    use std::io::{IsTerminal, Write};
+    let config = match config {
+        Some(p) => RegistriesConfig::load(p).map_err(anyhow::Error::msg)?,
+        None => RegistriesConfig::default(),
+    };
+    let puller = Puller::new(std::sync::Arc::new(store), config, default_endpoint);
+    let tty = std::io::stderr().is_terminal();
+    let started = std::time::Instant::now();
+    let progress = std::sync::Arc::new(move |e: &PullEvent| {
+        let short = |d: &str| {
+            d.trim_start_matches("sha256:")
+                .chars()
+                .take(12)
+                .collect::<String>()
+        };
+        let mut err = std::io::stderr().lock();
+        let _ = match e {
+            PullEvent::Resolved {
+                endpoint,
+                manifest_digest,
+                blobs,
+                total,
+            } => writeln!(
+                err,
+                "{endpoint}: {manifest_digest}: {blobs} blobs, {}",
+                human(*total)
+            ),
+            PullEvent::Present { digest, .. } => {
+                writeln!(err, "{}: already present", short(digest))
+            }
+            PullEvent::Progress {
+                digest,
+                done,
+                total,
+            } if tty => {
+                let end = if done == total { "\n" } else { "" };
+                write!(
+                    err,
+                    "\r{}: {} / {}{end}",
+                    short(digest),
+                    human(*done),
+                    human(*total)
+                )
+            }
+            PullEvent::Progress {
+                digest,
+                done,
+                total,
+            } if done == total => {
+                writeln!(err, "{}: done, {}", short(digest), human(*total))
+            }
+            PullEvent::Progress { .. } => Ok(()),
+        };
+    });
+    let rt = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()?;
+    let pulled = rt.block_on(puller.pull(reference, Some(progress)))?;
+    println!("{}", pulled.name);
+    eprintln!(
+        "pulled {} ({}) in {:.1}s",
+        pulled.manifest_digest,
+        human(pulled.size),
+        started.elapsed().as_secs_f64()
+    );
     Ok(())
 }
 

@@ -43,6 +43,10 @@ pub struct ServerArgs {
     /// Registry mirrors and credentials, in k3s' registries.yaml format.
     #[arg(long, value_name = "FILE")]
     pub registry_config: Option<PathBuf>,
+    /// Pull only from the mirrors in --registry-config, never from the registry an image
+    /// reference names (k3s' flag of the same name).
+    #[arg(long)]
+    pub disable_default_registry_endpoint: bool,
     /// Pod IP range; this node takes the first /24 of it.
     #[arg(long, default_value = "10.244.0.0/16")]
     pub cluster_cidr: String,
@@ -129,6 +133,14 @@ pub async fn run(args: ServerArgs) -> anyhow::Result<()> {
     let node_ip = args.node_ip.unwrap_or_else(host::primary_ipv4);
     ensure_private_dir(&args.data_dir)
         .with_context(|| format!("data dir {}", args.data_dir.display()))?;
+    // Checked before anything starts: a bad registries.yaml is a start-up error.
+    let registries = match &args.registry_config {
+        Some(p) => Some(
+            peapod_runtime::pull::registries::RegistriesConfig::load(p)
+                .map_err(|e| anyhow::anyhow!("--registry-config {e}"))?,
+        ),
+        None => None,
+    };
 
     let store = EmbeddedStore::open(
         &args.data_dir.join("store.redb"),
@@ -240,6 +252,13 @@ pub async fn run(args: ServerArgs) -> anyhow::Result<()> {
     tasks.spawn(NodeHeartbeat::new(registry.clone(), node).run(stop_rx.clone()));
     let mut host_net = None;
     if let Some(rt) = runtime {
+        let puller = (!args.offline).then(|| {
+            Arc::new(peapod_runtime::pull::Puller::new(
+                rt.images.clone(),
+                registries.clone().unwrap_or_default(),
+                !args.disable_default_registry_endpoint,
+            ))
+        });
         tasks.spawn(Scheduler::new(registry.clone(), &node_name).run(stop_rx.clone()));
         let cluster = ClusterConfig {
             cluster_dns: args.cluster_dns.to_string(),
@@ -305,9 +324,7 @@ pub async fn run(args: ServerArgs) -> anyhow::Result<()> {
                 tracing::error!(error = %e, "cluster DNS stopped");
             }
         });
-        tasks.spawn(
-            Agent::new(registry.clone(), rt, cluster, args.offline, net).run(stop_rx.clone()),
-        );
+        tasks.spawn(Agent::new(registry.clone(), rt, cluster, puller, net).run(stop_rx.clone()));
     }
     tracing::info!(
         api = %format!("https://{}:{}", args.bind_address, args.api_port),

@@ -39,18 +39,24 @@ impl Cluster {
         Self::start_with(&["--no-node"])
     }
 
-    /// A whole node: control plane, scheduler and agent, with the test images preloaded.
-    /// None (the caller skips) when not root or no image archives are available.
+    /// A whole node: control plane, scheduler and agent, with the test images preloaded and
+    /// no registry (--offline). None (the caller skips) when not root or no image archives
+    /// are available.
     pub fn start_node() -> Option<Cluster> {
-        if !nix_is_root() {
-            eprintln!("skipped: running pods needs root");
-            return None;
-        }
         let Some(images) = image_dir() else {
             eprintln!("skipped: no image archives (run images/build.sh)");
             return None;
         };
         let images = images.display().to_string();
+        Self::start_node_with(&["--offline", "--preload-images", &images])
+    }
+
+    /// A whole node with its own pod and service ranges and `extra` flags; None when not root.
+    pub fn start_node_with(extra: &[&str]) -> Option<Cluster> {
+        if !nix_is_root() {
+            eprintln!("skipped: running pods needs root");
+            return None;
+        }
         let n = 100
             + NEXT_NET.fetch_add(1, std::sync::atomic::Ordering::SeqCst)
             + (std::process::id() % 50) * 2;
@@ -60,16 +66,16 @@ impl Cluster {
             format!("10.{n}.128.0/17"),
             format!("10.{n}.128.10"),
         );
-        Some(Self::start_with(&[
-            "--preload-images",
-            &images,
+        let mut args = vec![
             "--cluster-cidr",
             &cluster,
             "--service-cidr",
             &service,
             "--cluster-dns",
             &dns,
-        ]))
+        ];
+        args.extend_from_slice(extra);
+        Some(Self::start_with(&args))
     }
 
     pub fn start_with(extra: &[&str]) -> Cluster {
