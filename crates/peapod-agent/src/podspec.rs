@@ -8,7 +8,7 @@ use peapod_api::resources::lookup;
 use peapod_apiserver::registry::ListOptions;
 use peapod_apiserver::Registry;
 use peapod_runtime::config::{
-    ContainerConfig, DnsConfig, Mount, Resources, SandboxConfig, SecurityConfig,
+    ContainerConfig, DnsConfig, Mount, Resources, SandboxConfig, Seccomp, SecurityConfig,
 };
 use serde_json::Value;
 use std::collections::BTreeMap;
@@ -21,6 +21,8 @@ pub struct ClusterConfig {
     pub cluster_domain: String,
     pub node_name: String,
     pub node_ip: String,
+    /// Where `seccompProfile.localhostProfile` paths are resolved (`<data-dir>/seccomp`).
+    pub seccomp_dir: PathBuf,
 }
 
 pub fn sandbox_config(pod: &Pod, cluster: &ClusterConfig) -> SandboxConfig {
@@ -539,6 +541,7 @@ impl Resolver<'_> {
             .security_context
             .unwrap_or_default();
         let caps = sc.capabilities.clone().unwrap_or_default();
+        let seccomp = self.seccomp(sc.seccomp_profile.as_ref().or(psc.seccomp_profile.as_ref()))?;
         Ok(ContainerConfig {
             name: c.name.clone(),
             attempt,
@@ -558,10 +561,53 @@ impl Resolver<'_> {
                 add_capabilities: caps.add.unwrap_or_default(),
                 drop_capabilities: caps.drop.unwrap_or_default(),
                 allow_privilege_escalation: sc.allow_privilege_escalation,
+                seccomp,
             },
             resources: resources(c),
             termination_message_path: c.termination_message_path.clone(),
         })
+    }
+}
+
+impl Resolver<'_> {
+    /// The container's seccompProfile (else the pod's); RuntimeDefault when neither names one.
+    fn seccomp(
+        &self,
+        profile: Option<&k8s_openapi::api::core::v1::SeccompProfile>,
+    ) -> Result<Seccomp, ConfigError> {
+        let Some(p) = profile else {
+            return Ok(Seccomp::RuntimeDefault);
+        };
+        match p.type_.as_str() {
+            "RuntimeDefault" => Ok(Seccomp::RuntimeDefault),
+            "Unconfined" => Ok(Seccomp::Unconfined),
+            "Localhost" => {
+                let rel = p.localhost_profile.clone().unwrap_or_default();
+                let path = Path::new(&rel);
+                if rel.is_empty()
+                    || path.is_absolute()
+                    || path
+                        .components()
+                        .any(|c| !matches!(c, std::path::Component::Normal(_)))
+                {
+                    return Err(ConfigError(format!(
+                        "seccompProfile.localhostProfile {rel:?}: must be a relative path under {} without \"..\"",
+                        self.cluster.seccomp_dir.display()
+                    )));
+                }
+                let full = self.cluster.seccomp_dir.join(path);
+                if !full.is_file() {
+                    return Err(ConfigError(format!(
+                        "failed to load seccomp profile {:?}: file not found",
+                        full.display().to_string()
+                    )));
+                }
+                Ok(Seccomp::Localhost(full))
+            }
+            other => Err(ConfigError(format!(
+                "seccompProfile.type {other:?}: must be RuntimeDefault, Unconfined or Localhost"
+            ))),
+        }
     }
 }
 
@@ -672,6 +718,7 @@ mod tests {
             cluster_domain: "cluster.local".into(),
             node_name: "n".into(),
             node_ip: "1.2.3.4".into(),
+            seccomp_dir: PathBuf::from("/nonexistent"),
         };
         let d = dns_config(&spec, "default", &c);
         assert_eq!(d.nameservers, ["10.96.0.10"]);

@@ -54,6 +54,20 @@ pub struct SecurityConfig {
     pub drop_capabilities: Vec<String>,
     /// `allowPrivilegeEscalation`; no_new_privs unless it is true (or privileged).
     pub allow_privilege_escalation: Option<bool>,
+    /// Ignored for privileged containers (they run unconfined, as with containerd).
+    pub seccomp: Seccomp,
+}
+
+/// `securityContext.seccompProfile`, resolved.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub enum Seccomp {
+    /// containerd's default profile; peapod's default when a pod names none (the kubelet's
+    /// `--seccomp-default`).
+    #[default]
+    RuntimeDefault,
+    Unconfined,
+    /// An OCI seccomp JSON file (`<data-dir>/seccomp/<localhostProfile>`).
+    Localhost(std::path::PathBuf),
 }
 
 #[derive(Debug, Clone, Default, PartialEq, Eq)]

@@ -10,6 +10,7 @@ pub mod oci;
 pub mod pull;
 pub mod runtime;
 pub mod sandbox;
+pub mod seccomp;
 pub mod sys;
 
 pub use container::{ContainerState, ContainerStatus};

@@ -2,7 +2,7 @@
 //! hardened defaults: the default capability set, no_new_privs, masked and read-only /proc and
 //! /sys paths, a private /dev, and cgroups per pod and container.
 
-use crate::config::{ContainerConfig, SandboxConfig};
+use crate::config::{ContainerConfig, SandboxConfig, Seccomp};
 use oci_spec::image::ImageConfiguration;
 use oci_spec::runtime::{
     Capability, LinuxBuilder, LinuxCpuBuilder, LinuxMemoryBuilder, LinuxNamespace,
@@ -20,9 +20,11 @@ pub enum SpecError {
     Build(String),
     #[error("unknown capability {0:?} in securityContext.capabilities")]
     Capability(String),
+    #[error("seccomp profile {0}")]
+    Seccomp(String),
 }
 
-fn build_err(e: impl std::fmt::Display) -> SpecError {
+pub(crate) fn build_err(e: impl std::fmt::Display) -> SpecError {
     SpecError::Build(e.to_string())
 }
 
@@ -355,6 +357,7 @@ pub fn container_spec(i: &ContainerSpecInput<'_>, user: (u32, u32)) -> Result<Sp
         &sec.drop_capabilities,
         sec.privileged,
     )?;
+    let bounding: Vec<Capability> = caps.bounding().iter().flatten().copied().collect();
     let cwd = cfg
         .working_dir
         .clone()
@@ -423,6 +426,14 @@ pub fn container_spec(i: &ContainerSpecInput<'_>, user: (u32, u32)) -> Result<Sp
         linux = linux
             .masked_paths(oci_spec::runtime::get_default_maskedpaths())
             .readonly_paths(oci_spec::runtime::get_default_readonly_paths());
+    }
+    match &sec.seccomp {
+        _ if sec.privileged => {}
+        Seccomp::Unconfined => {}
+        Seccomp::RuntimeDefault => {
+            linux = linux.seccomp(crate::seccomp::runtime_default(&bounding)?);
+        }
+        Seccomp::Localhost(path) => linux = linux.seccomp(crate::seccomp::localhost(path)?),
     }
     let linux = linux.build().map_err(build_err)?;
 

@@ -265,6 +265,7 @@ pub async fn run(args: ServerArgs) -> anyhow::Result<()> {
             cluster_domain: args.cluster_domain.clone(),
             node_name: node_name.clone(),
             node_ip: node_ip.to_string(),
+            seccomp_dir: args.data_dir.join("seccomp"),
         };
         let net_dir = args.data_dir.join("net");
         let pod_cidr_net = cluster_cidr.0;

@@ -858,3 +858,73 @@ spec:
     ]);
     assert!(srv.contains(" 80 "), "{srv}");
 }
+
+/// Containers get the RuntimeDefault seccomp profile unless the pod says otherwise; Unconfined
+/// and privileged run without a filter; a Localhost profile from <data-dir>/seccomp is enforced.
+#[test]
+fn seccomp_profiles() {
+    let Some(c) = Cluster::start_node() else {
+        return;
+    };
+    let profiles = c.data_dir().join("seccomp/profiles");
+    std::fs::create_dir_all(&profiles).unwrap();
+    std::fs::write(
+        profiles.join("no-mkdir.json"),
+        r#"{"defaultAction":"SCMP_ACT_ALLOW","syscalls":[{"names":["mkdir","mkdirat"],"action":"SCMP_ACT_ERRNO","errnoRet":1}]}"#,
+    )
+    .unwrap();
+    let pod = r#"
+apiVersion: v1
+kind: Pod
+metadata: {name: seccomp}
+spec:
+  restartPolicy: Never
+  terminationGracePeriodSeconds: 1
+  containers:
+  - name: default
+    image: busybox
+    command: ['sh', '-c', 'grep Seccomp: /proc/self/status']
+  - name: unconfined
+    image: busybox
+    command: ['sh', '-c', 'grep Seccomp: /proc/self/status']
+    securityContext: {seccompProfile: {type: Unconfined}}
+  - name: privileged
+    image: busybox
+    command: ['sh', '-c', 'grep Seccomp: /proc/self/status']
+    securityContext: {privileged: true}
+  - name: localhost
+    image: busybox
+    command: ['sh', '-c', 'grep Seccomp: /proc/self/status; mkdir /tmp/x || echo mkdir refused']
+    securityContext: {seccompProfile: {type: Localhost, localhostProfile: profiles/no-mkdir.json}}
+"#;
+    c.ok_stdin(&["apply", "-f", "-"], pod);
+    wait_status(&c, "seccomp", "Completed", 30);
+    let logs = |name: &str| {
+        c.ok(&["logs", "seccomp", "-c", name])
+            .split_whitespace()
+            .collect::<Vec<_>>()
+            .join(" ")
+    };
+    assert_eq!(logs("default"), "Seccomp: 2");
+    assert_eq!(logs("unconfined"), "Seccomp: 0");
+    assert_eq!(logs("privileged"), "Seccomp: 0");
+    let l = logs("localhost");
+    assert!(l.starts_with("Seccomp: 2"), "{l}");
+    assert!(
+        l.contains("Operation not permitted") && l.ends_with("mkdir refused"),
+        "{l}"
+    );
+
+    // A Localhost profile that does not exist keeps the container from being created.
+    let missing = r#"
+apiVersion: v1
+kind: Pod
+metadata: {name: seccomp-missing}
+spec:
+  securityContext: {seccompProfile: {type: Localhost, localhostProfile: nope.json}}
+  containers:
+  - {name: app, image: busybox, command: ['sleep', '3600']}
+"#;
+    c.ok_stdin(&["apply", "-f", "-"], missing);
+    wait_status(&c, "seccomp-missing", "CreateContainerConfigError", 30);
+}
