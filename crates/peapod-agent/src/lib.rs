@@ -14,6 +14,7 @@ mod status;
 mod worker;
 
 pub use events::{ObjectRef, Recorder};
+pub use podspec::bytes as podspec_bytes;
 pub use podspec::ClusterConfig;
 
 use k8s_openapi::api::core::v1::Pod;
@@ -113,6 +114,19 @@ impl Agent {
                 return;
             }
         };
+        // The kubelet's container log manager: check every 10 s, rotate what is over the limit.
+        let runtime = self.ctx.runtime.clone();
+        let mut stop = shutdown.clone();
+        tokio::spawn(async move {
+            loop {
+                tokio::select! {
+                    _ = stop.changed() => return,
+                    _ = tokio::time::sleep(Duration::from_secs(10)) => {
+                        runtime.rotate_logs(runtime.log_policy()).await;
+                    }
+                }
+            }
+        });
         let mut workers: HashMap<String, Running> = HashMap::new();
         let mut cleaned = false;
         loop {

@@ -8,6 +8,7 @@ use peapod_api::meta::parse_time;
 use peapod_apiserver::logs::{LogFuture, LogOptions, LogSource};
 use peapod_runtime::{ContainerState, Runtime};
 use serde_json::Value;
+use std::os::unix::fs::MetadataExt;
 use std::path::PathBuf;
 use std::sync::Arc;
 use std::time::Duration;
@@ -127,6 +128,7 @@ impl LogSource for NodeLogs {
                     format!("container \"{container}\" in pod \"{pod_name}\" is waiting to start: ContainerCreating")
                 }));
             };
+            let inode = tokio::fs::metadata(&path).await.map(|m| m.ino()).ok();
             let content = tokio::fs::read_to_string(&path).await.unwrap_or_default();
             let now = peapod_apiserver::registry::now_secs();
             let records = parse(&content);
@@ -147,6 +149,7 @@ impl LogSource for NodeLogs {
                 }
                 let id = peapod_runtime::container::container_id(&uid, &container, attempt);
                 let mut partial = String::new();
+                let mut inode = inode;
                 loop {
                     let exited = !matches!(
                         runtime.container_status(&uid, &id).await.map(|s| s.state),
@@ -154,6 +157,14 @@ impl LogSource for NodeLogs {
                     );
                     let mut chunk = String::new();
                     if let Ok(mut f) = tokio::fs::File::open(&path).await {
+                        // A rotated log is a new file: start it from its beginning.
+                        let ino = f.metadata().await.map(|m| m.ino()).ok();
+                        if ino != inode {
+                            if inode.is_some() {
+                                offset = 0;
+                            }
+                            inode = ino;
+                        }
                         if f.seek(std::io::SeekFrom::Start(offset)).await.is_ok() {
                             let _ = f.read_to_string(&mut chunk).await;
                         }

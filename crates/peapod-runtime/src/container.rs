@@ -67,7 +67,7 @@ fn instance_dir_name(name: &str, attempt: u32) -> String {
 }
 
 impl Runtime {
-    fn container_dir(&self, uid: &str, id: &str) -> PathBuf {
+    pub(crate) fn container_dir(&self, uid: &str, id: &str) -> PathBuf {
         let short = id.strip_prefix(&format!("{uid}-")).unwrap_or(id);
         self.pod_dir(uid).join("containers").join(short)
     }
@@ -255,7 +255,8 @@ impl Runtime {
             .arg(dir.join("conmon.pid"))
             .arg("-l")
             .arg(format!("k8s-file:{}", path_str(&log)))
-            .args(["--log-size-max", "10485760"])
+            .arg("--log-size-max")
+            .arg(self.log_policy.max_size.saturating_mul(4).to_string())
             .arg("--exit-dir")
             .arg(&exits)
             .arg("-0")

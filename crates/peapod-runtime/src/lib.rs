@@ -6,6 +6,7 @@ pub mod config;
 pub mod container;
 pub mod host;
 pub mod image;
+pub mod logrotate;
 pub mod oci;
 pub mod pull;
 pub mod runtime;

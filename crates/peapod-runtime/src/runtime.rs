@@ -70,6 +70,8 @@ pub struct Runtime {
     pub(crate) root: PathBuf,
     pub(crate) tools: Tools,
     pub images: Arc<ImageStore>,
+    /// Container log limits; conmon truncates a log at 4× max_size should rotation fall behind.
+    pub(crate) log_policy: crate::logrotate::LogPolicy,
 }
 
 impl Runtime {
@@ -98,7 +100,16 @@ impl Runtime {
             root,
             tools,
             images,
+            log_policy: Default::default(),
         })
+    }
+
+    pub fn set_log_policy(&mut self, policy: crate::logrotate::LogPolicy) {
+        self.log_policy = policy;
+    }
+
+    pub fn log_policy(&self) -> crate::logrotate::LogPolicy {
+        self.log_policy
     }
 
     pub fn pod_dir(&self, uid: &str) -> PathBuf {

@@ -43,6 +43,12 @@ pub struct ServerArgs {
     /// Registry mirrors and credentials, in k3s' registries.yaml format.
     #[arg(long, value_name = "FILE")]
     pub registry_config: Option<PathBuf>,
+    /// Rotate a container's log when it reaches this size (the kubelet's containerLogMaxSize).
+    #[arg(long, default_value = "10Mi")]
+    pub container_log_max_size: String,
+    /// Log files kept per container, the live one included (containerLogMaxFiles).
+    #[arg(long, default_value_t = 5)]
+    pub container_log_max_files: usize,
     /// Pull only from the mirrors in --registry-config, never from the registry an image
     /// reference names (k3s' flag of the same name).
     #[arg(long)]
@@ -133,6 +139,20 @@ pub async fn run(args: ServerArgs) -> anyhow::Result<()> {
     let node_ip = args.node_ip.unwrap_or_else(host::primary_ipv4);
     ensure_private_dir(&args.data_dir)
         .with_context(|| format!("data dir {}", args.data_dir.display()))?;
+    let log_policy = peapod_runtime::logrotate::LogPolicy {
+        max_size: peapod_agent::podspec_bytes(&args.container_log_max_size)
+            .filter(|b| *b >= 1024)
+            .ok_or_else(|| {
+                anyhow::anyhow!(
+                    "--container-log-max-size {:?}: must be a quantity of at least 1Ki (e.g. 10Mi)",
+                    args.container_log_max_size
+                )
+            })? as u64,
+        max_files: match args.container_log_max_files {
+            n if n >= 2 => n,
+            n => bail!("--container-log-max-files {n}: must be at least 2"),
+        },
+    };
     // Checked before anything starts: a bad registries.yaml is a start-up error.
     let registries = match &args.registry_config {
         Some(p) => Some(
@@ -189,7 +209,10 @@ pub async fn run(args: ServerArgs) -> anyhow::Result<()> {
             OciRuntimeArg::Runc => OciRuntimeKind::Runc,
         };
         match Runtime::open(&args.data_dir, kind) {
-            Ok(rt) => Some(Arc::new(rt)),
+            Ok(mut rt) => {
+                rt.set_log_policy(log_policy);
+                Some(Arc::new(rt))
+            }
             Err(e) => {
                 tracing::error!(error = %e, "the container runtime cannot start; running the control plane only (pods stay Pending)");
                 None

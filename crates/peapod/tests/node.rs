@@ -928,3 +928,84 @@ spec:
     c.ok_stdin(&["apply", "-f", "-"], missing);
     wait_status(&c, "seccomp-missing", "CreateContainerConfigError", 30);
 }
+
+/// Logs are rotated like the kubelet's (size limit, timestamped files, older ones gzipped,
+/// max files kept); conmon reopens its log, `kubectl logs` reads the live file and a running
+/// `kubectl logs -f` follows across the rotation.
+#[test]
+fn container_logs_rotate() {
+    let Some(images) = common::image_dir() else {
+        return;
+    };
+    let images = images.display().to_string();
+    let Some(c) = Cluster::start_node_with(&[
+        "--offline",
+        "--preload-images",
+        &images,
+        "--container-log-max-size",
+        "64Ki",
+        "--container-log-max-files",
+        "3",
+    ]) else {
+        return;
+    };
+    // Three bursts of ~75 KB in CRI format (over the 64 KiB limit, under conmon's 4× cap),
+    // 12 s apart (rotation checks every 10 s).
+    let pod = r#"
+apiVersion: v1
+kind: Pod
+metadata: {name: chatty}
+spec:
+  terminationGracePeriodSeconds: 1
+  containers:
+  - name: app
+    image: busybox
+    command: ['sh', '-c', 'for b in 1 2 3; do seq 1 1500 | sed "s/^/batch$b /"; sleep 12; done; echo final; sleep 3600']
+"#;
+    c.ok_stdin(&["apply", "-f", "-"], pod);
+    wait_status(&c, "chatty", "Running", 30);
+    let follow = std::process::Command::new(common::kubectl_bin())
+        .arg("--kubeconfig")
+        .arg(c.kubeconfig())
+        .args(["logs", "-f", "chatty"])
+        .stdout(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    wait_for(60, "the last line after three rotations", || {
+        (c.ok(&["logs", "chatty"]).trim() == "final").then_some(())
+    });
+    let uid = c.ok(&["get", "pod", "chatty", "-o", "jsonpath={.metadata.uid}"]);
+    let dir = c.data_dir().join(format!("runtime/pods/{uid}/logs/app"));
+    let mut names: Vec<String> = std::fs::read_dir(&dir)
+        .unwrap()
+        .map(|e| e.unwrap().file_name().into_string().unwrap())
+        .collect();
+    names.sort();
+    assert_eq!(names.len(), 3, "{names:?}");
+    assert_eq!(names[0], "0.log");
+    assert!(
+        names[1].starts_with("0.log.") && names[1].ends_with(".gz"),
+        "{names:?}"
+    );
+    assert!(
+        names[2].starts_with("0.log.") && !names[2].ends_with(".gz"),
+        "{names:?}"
+    );
+    let newest = std::fs::read_to_string(dir.join(&names[2])).unwrap();
+    assert!(
+        newest.contains("batch3 1500"),
+        "newest rotated file holds batch 3"
+    );
+    let (_, _, restarts) = row(&c, "chatty");
+    assert_eq!(restarts, "0");
+
+    // The follower saw every line of the last two batches and the final one.
+    std::thread::sleep(std::time::Duration::from_secs(1));
+    let mut follow = follow;
+    let _ = follow.kill();
+    let out = follow.wait_with_output().unwrap();
+    let text = String::from_utf8_lossy(&out.stdout);
+    for needle in ["batch2 1\n", "batch2 1500\n", "batch3 1500\n", "final\n"] {
+        assert!(text.contains(needle), "logs -f lacks {needle:?}");
+    }
+}
