@@ -77,7 +77,7 @@ pub fn rotated_files(log: &Path) -> Vec<PathBuf> {
             is_stamp(stamp).then(|| e.path())
         })
         .collect();
-    out.sort_by(|a, b| stamp_of(a).cmp(&stamp_of(b)));
+    out.sort_by_key(|p| stamp_of(p));
     out
 }
 
