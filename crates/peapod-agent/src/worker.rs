@@ -279,12 +279,14 @@ impl PodWorker {
                         )
                         .await;
                 }
+                let t = std::time::Instant::now();
                 let s = self
                     .ctx
                     .runtime
                     .run_sandbox(&cfg)
                     .await
                     .map_err(|e| e.to_string())?;
+                tracing::debug!(pod = %self.key(pod), ms = t.elapsed().as_millis() as u64, "sandbox running");
                 match (&self.ctx.net, cfg.host_network) {
                     (Some(net), false) => {
                         // A new sandbox means a new network namespace: the old attachment goes.
@@ -297,6 +299,7 @@ impl PodWorker {
                             .runtime
                             .set_pod_ip(&cfg, &att.ip.to_string())
                             .map_err(|e| e.to_string())?;
+                        tracing::debug!(pod = %self.key(pod), ms = t.elapsed().as_millis() as u64, "pod network ready");
                     }
                     (None, false) => crate::net::loopback_up(&s.netns).await,
                     (_, true) => {}
@@ -528,6 +531,7 @@ impl PodWorker {
             cluster: &self.ctx.cluster,
             pod_ip: pod_ip.clone(),
         };
+        let t = std::time::Instant::now();
         let cfg = match resolver.container_config(c, attempt, &volumes_dir).await {
             Ok(cfg) => cfg,
             Err(e) => {
@@ -554,10 +558,12 @@ impl PodWorker {
                 return Some(Duration::from_secs(2));
             }
         };
+        tracing::debug!(container = %id, ms = t.elapsed().as_millis() as u64, "container created");
         self.ctx
             .recorder
             .normal(&obj, "Created", &format!("Created container: {}", c.name))
             .await;
+        let t = std::time::Instant::now();
         if let Err(e) = self.ctx.runtime.start_container(&self.uid, &id).await {
             self.ctx
                 .recorder
@@ -571,6 +577,7 @@ impl PodWorker {
                 .insert(c.name.clone(), ("RunContainerError".into(), e.to_string()));
             return Some(Duration::from_secs(2));
         }
+        tracing::debug!(container = %id, ms = t.elapsed().as_millis() as u64, "container started");
         self.waiting.remove(&c.name);
         self.ctx
             .recorder

@@ -55,6 +55,9 @@ struct ContainerRecord {
     created_at: String,
     #[serde(default)]
     started_at: Option<String>,
+    /// Set when crun compiles this container's seccomp profile: harvest the filter after start.
+    #[serde(default)]
+    seccomp_key: Option<String>,
 }
 
 /// The runtime's id of a container instance.
@@ -172,12 +175,30 @@ impl Runtime {
             },
             user,
         )?;
+        let mut spec = spec;
+        let mut seccomp_key = None;
+        if let (Some(cache), Some(profile)) = (
+            &self.bpf_cache,
+            spec.linux().as_ref().and_then(|l| l.seccomp().clone()),
+        ) {
+            let key = crate::seccomp::BpfCache::key(&profile);
+            match cache.get(&key) {
+                Some(bpf) => {
+                    let mut ann = spec.annotations().clone().unwrap_or_default();
+                    ann.insert(crate::seccomp::BPF_ANNOTATION.to_string(), bpf);
+                    spec.set_annotations(Some(ann));
+                }
+                None => seccomp_key = Some(key),
+            }
+        }
         let config = bundle.join("config.json");
         spec.save(&config)
             .map_err(|e| RuntimeError::Invalid(format!("writing {}: {e}", config.display())))?;
         let image_ref = format!(
             "{}@{}",
-            info.name.split(':').next().unwrap_or(&info.name),
+            crate::image::Reference::parse(&info.name)
+                .map(|r| r.name())
+                .unwrap_or_else(|_| info.name.clone()),
             info.manifest_digest
         );
         let rec = ContainerRecord {
@@ -188,6 +209,7 @@ impl Runtime {
             image_ref,
             created_at: now_rfc3339_nanos(),
             started_at: None,
+            seccomp_key,
         };
         write_atomic(
             &dir.join("meta.json"),
@@ -316,6 +338,9 @@ impl Runtime {
             });
         }
         self.oci_ok(&["start", id]).await?;
+        if let (Some(cache), Some(key)) = (&self.bpf_cache, rec.seccomp_key.take()) {
+            cache.put_from(&key, &self.root.join("crun").join(id));
+        }
         rec.started_at = Some(now_rfc3339_nanos());
         write_atomic(
             &dir.join("meta.json"),

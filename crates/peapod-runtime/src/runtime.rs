@@ -72,6 +72,8 @@ pub struct Runtime {
     pub images: Arc<ImageStore>,
     /// Container log limits; conmon truncates a log at 4× max_size should rotation fall behind.
     pub(crate) log_policy: crate::logrotate::LogPolicy,
+    /// Compiled seccomp filters (crun only: runc has no precompiled-filter annotation).
+    pub(crate) bpf_cache: Option<crate::seccomp::BpfCache>,
 }
 
 impl Runtime {
@@ -96,11 +98,14 @@ impl Runtime {
         }
         let images = Arc::new(ImageStore::open(&data_dir.join("images"))?);
         tracing::info!(oci_runtime = %tools.oci_runtime.display(), conmon = %tools.conmon.display(), "container runtime ready");
+        let bpf_cache = (tools.oci_runtime.file_name() == Some(std::ffi::OsStr::new("crun")))
+            .then(|| crate::seccomp::BpfCache::open(root.join("seccomp-cache")));
         Ok(Runtime {
-            root,
             tools,
             images,
             log_policy: Default::default(),
+            bpf_cache,
+            root,
         })
     }
 
