@@ -147,8 +147,22 @@ fn summary(v: &mut [f64]) -> Value {
     json!({"n": v.len(), "p50_ms": percentile(v, 50.0), "p99_ms": percentile(v, 99.0)})
 }
 
-/// RSS (KiB) of every process whose command line (NULs as spaces) contains `needle`.
-fn rss_of(needle: &str) -> Vec<u64> {
+/// Proportional set size in KiB: shared pages (conmon's glib, catatonit's text) divided
+/// among the processes mapping them — what a pod really costs the machine.
+fn pss_kib(pid: u32) -> u64 {
+    std::fs::read_to_string(format!("/proc/{pid}/smaps_rollup"))
+        .ok()
+        .and_then(|s| {
+            s.lines().find_map(|l| {
+                l.strip_prefix("Pss:")
+                    .map(|v| v.trim().trim_end_matches("kB").trim().parse().unwrap_or(0))
+            })
+        })
+        .unwrap_or(0)
+}
+
+/// (RSS, PSS) in KiB of every process whose command line (NULs as spaces) contains `needle`.
+fn rss_of(needle: &str) -> Vec<(u64, u64)> {
     let mut out = Vec::new();
     for e in std::fs::read_dir("/proc").into_iter().flatten().flatten() {
         let Ok(pid) = e.file_name().to_string_lossy().parse::<u32>() else {
@@ -157,7 +171,7 @@ fn rss_of(needle: &str) -> Vec<u64> {
         let cmd = std::fs::read(format!("/proc/{pid}/cmdline")).unwrap_or_default();
         let cmd = String::from_utf8_lossy(&cmd).replace('\0', " ");
         if cmd.contains(needle) {
-            out.push(rss_kib(pid));
+            out.push((rss_kib(pid), pss_kib(pid)));
         }
     }
     out
@@ -297,11 +311,10 @@ async fn main() -> anyhow::Result<()> {
     let server_rss = server.rss_kib();
     let data = server.dir.path().display().to_string();
     // conmon names the bundle under the data dir; the pause processes run `/pause -P`.
-    let mut infra: Vec<u64> = rss_of(&format!("{data}/runtime/pods/"));
+    let mut infra = rss_of(&format!("{data}/runtime/pods/"));
     infra.extend(rss_of("/pause -P "));
-    let infra_total: u64 = infra.iter().sum();
-    let mut per_pod = vec![infra_total as f64 / many as f64 / 1024.0];
-    infra.sort();
+    let rss_total: u64 = infra.iter().map(|p| p.0).sum();
+    let pss_total: u64 = infra.iter().map(|p| p.1).sum();
     report.insert(
         "many_pods".into(),
         json!({
@@ -309,7 +322,8 @@ async fn main() -> anyhow::Result<()> {
             "all_ready_s": ready_at.values().copied().fold(0.0, f64::max),
             "server_rss_mib": server_rss as f64 / 1024.0,
             "infra_processes": infra.len(),
-            "infra_rss_per_pod_mib": percentile(&mut per_pod, 50.0),
+            "infra_rss_per_pod_mib": rss_total as f64 / many as f64 / 1024.0,
+            "infra_pss_per_pod_mib": pss_total as f64 / many as f64 / 1024.0,
         }),
     );
     delete_all(&mut c).await?;
