@@ -111,15 +111,7 @@ impl Server {
     }
 
     pub fn rss_kib(&self) -> u64 {
-        std::fs::read_to_string(format!("/proc/{}/status", self.child.id()))
-            .ok()
-            .and_then(|s| {
-                s.lines().find_map(|l| {
-                    l.strip_prefix("VmRSS:")
-                        .map(|v| v.trim().trim_end_matches("kB").trim().parse().unwrap_or(0))
-                })
-            })
-            .unwrap_or(0)
+        rss_kib(self.child.id())
     }
 
     pub fn kubectl_get_pods_ms(&self, runs: usize) -> f64 {
@@ -177,17 +169,28 @@ pub fn percentile(v: &mut [f64], p: f64) -> f64 {
     v[idx.min(v.len() - 1)]
 }
 
-/// RSS of a process in KiB (0 when it is gone).
-pub fn rss_kib(pid: u32) -> u64 {
-    std::fs::read_to_string(format!("/proc/{pid}/status"))
+/// A `Key:   123 kB` field of a /proc file, in KiB (0 when the process is gone).
+fn proc_kib(path: &str, key: &str) -> u64 {
+    std::fs::read_to_string(path)
         .ok()
         .and_then(|s| {
             s.lines().find_map(|l| {
-                l.strip_prefix("VmRSS:")
+                l.strip_prefix(key)
                     .map(|v| v.trim().trim_end_matches("kB").trim().parse().unwrap_or(0))
             })
         })
         .unwrap_or(0)
+}
+
+/// RSS of a process in KiB.
+pub fn rss_kib(pid: u32) -> u64 {
+    proc_kib(&format!("/proc/{pid}/status"), "VmRSS:")
+}
+
+/// Proportional set size in KiB: shared pages (conmon's glib, catatonit's text) divided
+/// among the processes mapping them — what a process really costs the machine.
+pub fn pss_kib(pid: u32) -> u64 {
+    proc_kib(&format!("/proc/{pid}/smaps_rollup"), "Pss:")
 }
 
 impl Server {

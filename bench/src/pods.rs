@@ -11,7 +11,7 @@
 mod common;
 
 use anyhow::{bail, Context};
-use common::{percentile, rss_kib, start, Client, Server};
+use common::{percentile, pss_kib, rss_kib, start, Client, Server};
 use serde_json::{json, Value};
 use std::collections::HashMap;
 use std::path::{Path, PathBuf};
@@ -145,20 +145,6 @@ fn podman_start(dir: &Path, name: &str, kind: Kind) -> anyhow::Result<f64> {
 
 fn summary(v: &mut [f64]) -> Value {
     json!({"n": v.len(), "p50_ms": percentile(v, 50.0), "p99_ms": percentile(v, 99.0)})
-}
-
-/// Proportional set size in KiB: shared pages (conmon's glib, catatonit's text) divided
-/// among the processes mapping them — what a pod really costs the machine.
-fn pss_kib(pid: u32) -> u64 {
-    std::fs::read_to_string(format!("/proc/{pid}/smaps_rollup"))
-        .ok()
-        .and_then(|s| {
-            s.lines().find_map(|l| {
-                l.strip_prefix("Pss:")
-                    .map(|v| v.trim().trim_end_matches("kB").trim().parse().unwrap_or(0))
-            })
-        })
-        .unwrap_or(0)
 }
 
 /// (RSS, PSS) in KiB of every process whose command line (NULs as spaces) contains `needle`.

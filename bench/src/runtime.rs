@@ -6,7 +6,10 @@
 //!
 //! Usage: cargo run --release -p peapod-bench --bin runtime-bench [-- ROUNDS]
 
+mod common;
+
 use anyhow::{bail, Context};
+use common::rss_kib;
 use peapod_runtime::config::{ContainerConfig, SandboxConfig};
 use peapod_runtime::host::OciRuntimeKind;
 use peapod_runtime::{ContainerState, Runtime};
@@ -18,18 +21,6 @@ use std::time::{Duration, Instant};
 fn median(v: &mut [f64]) -> f64 {
     v.sort_by(|a, b| a.total_cmp(b));
     v.get(v.len() / 2).copied().unwrap_or(f64::NAN)
-}
-
-fn rss_kib(pid: u32) -> u64 {
-    std::fs::read_to_string(format!("/proc/{pid}/status"))
-        .ok()
-        .and_then(|s| {
-            s.lines().find_map(|l| {
-                l.strip_prefix("VmRSS:")
-                    .map(|v| v.trim().trim_end_matches("kB").trim().parse().unwrap_or(0))
-            })
-        })
-        .unwrap_or(0)
 }
 
 fn archive() -> anyhow::Result<PathBuf> {

@@ -99,28 +99,12 @@ fn is_stamp(s: &str) -> bool {
         })
 }
 
+/// Now as `YYYYMMDD-HHMMSS` (UTC), cut from the runtime's RFC 3339 clock.
 fn stamp_now() -> String {
-    let secs = std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .map(|d| d.as_secs() as i64)
-        .unwrap_or(0);
-    let (days, rem) = (secs.div_euclid(86_400), secs.rem_euclid(86_400));
-    // Civil date from days since the epoch (Howard Hinnant's algorithm).
-    let z = days + 719_468;
-    let era = z.div_euclid(146_097);
-    let doe = z - era * 146_097;
-    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
-    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
-    let mp = (5 * doy + 2) / 153;
-    let d = doy - (153 * mp + 2) / 5 + 1;
-    let m = if mp < 10 { mp + 3 } else { mp - 9 };
-    let y = yoe + era * 400 + i64::from(m <= 2);
-    format!(
-        "{y:04}{m:02}{d:02}-{:02}{:02}{:02}",
-        rem / 3600,
-        rem % 3600 / 60,
-        rem % 60
-    )
+    let rfc = crate::runtime::now_rfc3339_nanos(); // 2026-11-22T10:15:00.123456789Z
+    let date: String = rfc.get(..10).unwrap_or("").replace('-', "");
+    let time: String = rfc.get(11..19).unwrap_or("").replace(':', "");
+    format!("{date}-{time}")
 }
 
 /// Rotates `log` if it is over the limit. `ctl` is conmon's control FIFO. Returns whether it
