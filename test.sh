@@ -7,7 +7,7 @@
 set -euo pipefail
 cd "$(dirname "$0")"
 export DEBIAN_FRONTEND=noninteractive
-pkgs=(crun runc conmon catatonit containernetworking-plugins nftables iproute2 util-linux curl ca-certificates python3-venv docker-registry skopeo)
+pkgs=(crun runc conmon catatonit containernetworking-plugins iptables nftables iproute2 util-linux curl ca-certificates python3-venv docker-registry skopeo)
 missing=()
 for p in "${pkgs[@]}"; do
   dpkg -s "$p" >/dev/null 2>&1 || missing+=("$p")

@@ -291,8 +291,13 @@ impl PodWorker {
                     (Some(net), false) => {
                         // A new sandbox means a new network namespace: the old attachment goes.
                         let _ = net.del(&self.uid).await;
+                        let ports = pod
+                            .spec
+                            .as_ref()
+                            .map(crate::net::port_mappings)
+                            .unwrap_or_default();
                         let att = net
-                            .add(&self.uid, &s.netns)
+                            .add(&self.uid, &s.netns, &ports)
                             .await
                             .map_err(|e| format!("failed to set up the pod network: {e}"))?;
                         self.ctx

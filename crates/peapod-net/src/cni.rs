@@ -46,6 +46,44 @@ pub struct Cni {
     state_dir: PathBuf,
 }
 
+/// One hostPort of a pod, in the shape of the CNI `portMappings` capability.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct PortMapping {
+    pub host_port: u16,
+    pub container_port: u16,
+    /// "tcp", "udp" or "sctp".
+    pub protocol: String,
+    #[serde(rename = "hostIP", default, skip_serializing_if = "String::is_empty")]
+    pub host_ip: String,
+}
+
+/// A plugin's configuration as the runtime hands it over: the list's name and version, the
+/// previous result, and `runtimeConfig` for each capability the plugin declares that the
+/// runtime has a value for (CNI spec: "Deriving runtimeConfig").
+fn plugin_conf(list: &Value, plugin: &Value, runtime: &Value, prev: Option<&Value>) -> Value {
+    let mut conf = plugin.clone();
+    conf["name"] = list["name"].clone();
+    conf["cniVersion"] = list["cniVersion"].clone();
+    if let Some(r) = prev {
+        conf["prevResult"] = r.clone();
+    }
+    let mut rc = serde_json::Map::new();
+    if let Some(caps) = plugin.get("capabilities").and_then(Value::as_object) {
+        for (cap, on) in caps {
+            if on.as_bool() == Some(true) {
+                if let Some(v) = runtime.get(cap) {
+                    rc.insert(cap.clone(), v.clone());
+                }
+            }
+        }
+    }
+    if !rc.is_empty() {
+        conf["runtimeConfig"] = Value::Object(rc);
+    }
+    conf
+}
+
 /// The default network: a bridge with host-local IPAM over `pod_cidr` (e.g. 10.244.0.0/24).
 pub fn default_conflist(bridge: &str, pod_cidr: &str, gateway: Ipv4Addr, ipam_dir: &Path) -> Value {
     json!({
@@ -64,7 +102,10 @@ pub fn default_conflist(bridge: &str, pod_cidr: &str, gateway: Ipv4Addr, ipam_di
                     "routes": [{"dst": "0.0.0.0/0"}],
                     "dataDir": ipam_dir.display().to_string(),
                 }
-            }
+            },
+            // hostPort: DNAT from the node's addresses (and SNAT for the node's own
+            // connections), through iptables-nft.
+            {"type": "portmap", "capabilities": {"portMappings": true}, "snat": true}
         ]
     })
 }
@@ -180,13 +221,24 @@ impl Cni {
     }
 
     /// CNI ADD of the pod `id` in `netns`, plus the loopback plugin; idempotent per pod.
-    pub async fn add(&self, id: &str, netns: &Path) -> Result<Attachment, CniError> {
+    /// `ports` go to plugins with the `portMappings` capability.
+    pub async fn add(
+        &self,
+        id: &str,
+        netns: &Path,
+        ports: &[PortMapping],
+    ) -> Result<Attachment, CniError> {
         if let Some(a) = self.attachment(id) {
             return Ok(a);
         }
         let list = self.conflist()?;
         let netns_s = netns.display().to_string();
         let mut prev: Option<Value> = None;
+        let runtime = if ports.is_empty() {
+            json!({})
+        } else {
+            json!({ "portMappings": ports })
+        };
         let plugins = list
             .get("plugins")
             .and_then(Value::as_array)
@@ -198,17 +250,12 @@ impl Cni {
                 .and_then(Value::as_str)
                 .unwrap_or_default()
                 .to_string();
-            let mut conf = p.clone();
-            conf["name"] = list["name"].clone();
-            conf["cniVersion"] = list["cniVersion"].clone();
-            if let Some(r) = &prev {
-                conf["prevResult"] = r.clone();
-            }
+            let conf = plugin_conf(&list, p, &runtime, prev.as_ref());
             match self.invoke(&typ, "ADD", id, &netns_s, &conf).await {
                 Ok(r) => prev = Some(r),
                 Err(e) => {
                     // Undo what was done so no address leaks.
-                    let _ = self.del_with(&list, id, &netns_s).await;
+                    let _ = self.del_with(&list, &runtime, id, &netns_s).await;
                     return Err(e);
                 }
             }
@@ -217,7 +264,8 @@ impl Cni {
         self.invoke("loopback", "ADD", id, &netns_s, &lo).await?;
         let result = prev.unwrap_or(Value::Null);
         let att = parse_result(&result)?;
-        let state = json!({"netns": netns_s, "result": result, "conflist": list});
+        let state =
+            json!({"netns": netns_s, "result": result, "conflist": list, "runtimeConfig": runtime});
         let path = self.state_file(id);
         std::fs::write(&path, serde_json::to_vec(&state).unwrap_or_default())
             .map_err(io("write", &path))?;
@@ -264,12 +312,19 @@ impl Cni {
         } else {
             String::new()
         };
-        self.del_with(&list, id, &netns).await?;
+        let runtime = state.get("runtimeConfig").cloned().unwrap_or(json!({}));
+        self.del_with(&list, &runtime, id, &netns).await?;
         let _ = std::fs::remove_file(&path);
         Ok(())
     }
 
-    async fn del_with(&self, list: &Value, id: &str, netns: &str) -> Result<(), CniError> {
+    async fn del_with(
+        &self,
+        list: &Value,
+        runtime: &Value,
+        id: &str,
+        netns: &str,
+    ) -> Result<(), CniError> {
         let plugins = list
             .get("plugins")
             .and_then(Value::as_array)
@@ -282,9 +337,7 @@ impl Cni {
                 .and_then(Value::as_str)
                 .unwrap_or_default()
                 .to_string();
-            let mut conf = p.clone();
-            conf["name"] = list["name"].clone();
-            conf["cniVersion"] = list["cniVersion"].clone();
+            let conf = plugin_conf(list, p, runtime, None);
             if let Err(e) = self.invoke(&typ, "DEL", id, netns, &conf).await {
                 first_err.get_or_insert(e);
             }
@@ -339,6 +392,31 @@ mod tests {
             }
         );
         assert!(parse_result(&json!({})).is_err());
+    }
+
+    #[test]
+    fn capabilities_become_runtime_config() {
+        let list = json!({"name": "n", "cniVersion": "1.0.0"});
+        let ports = [PortMapping {
+            host_port: 8080,
+            container_port: 80,
+            protocol: "tcp".into(),
+            host_ip: String::new(),
+        }];
+        let runtime = json!({ "portMappings": ports });
+        let portmap = json!({"type": "portmap", "capabilities": {"portMappings": true}});
+        let c = plugin_conf(&list, &portmap, &runtime, Some(&json!({"ips": []})));
+        assert_eq!(
+            c["runtimeConfig"],
+            json!({"portMappings": [{"hostPort": 8080, "containerPort": 80, "protocol": "tcp"}]})
+        );
+        assert_eq!(c["name"], "n");
+        assert_eq!(c["prevResult"], json!({"ips": []}));
+        // A plugin without the capability gets none.
+        let bridge = json!({"type": "bridge"});
+        assert!(plugin_conf(&list, &bridge, &runtime, None)
+            .get("runtimeConfig")
+            .is_none());
     }
 
     #[test]

@@ -3,7 +3,8 @@
 //! routed to the pods' bridge (a packet to a service IP that no DNAT rule rewrote stays on the
 //! node's own bridge and never leaves the machine, while the node's own connections to service
 //! IPs find a route and get rewritten by the output NAT chain). The bridge is created here if
-//! the CNI plugin has not made it yet. Removed again on a clean stop.
+//! the CNI plugin has not made it yet. Removed again on a clean stop, together with the chains
+//! the CNI portmap plugin leaves in iptables' nat table once no hostPort is published.
 
 use std::net::Ipv4Addr;
 
@@ -74,6 +75,8 @@ impl HostNetwork {
     pub async fn teardown(&self, pods_left: bool) {
         if !pods_left {
             let _ = ip(&["link", "del", &self.cfg.bridge]).await;
+            remove_idle_portmap_chains("iptables", "ip").await;
+            remove_idle_portmap_chains("ip6tables", "ip6").await;
         }
         if self.added_dns {
             let _ = ip(&[
@@ -89,5 +92,112 @@ impl HostNetwork {
             let range = format!("{}/{}", self.cfg.service_cidr.0, self.cfg.service_cidr.1);
             let _ = ip(&["route", "del", &range, "dev", &self.cfg.bridge]).await;
         }
+    }
+}
+
+async fn iptables_nat(cmd: &str, args: &[&str]) -> Option<String> {
+    let out = tokio::process::Command::new(cmd)
+        .args(["-w", "5", "-t", "nat"])
+        .args(args)
+        .output()
+        .await
+        .ok()?;
+    out.status
+        .success()
+        .then(|| String::from_utf8_lossy(&out.stdout).into_owned())
+}
+
+/// The portmap plugin keeps its top chains (and their jumps from the nat base chains) after the
+/// last DEL. When no pod anywhere publishes a port (the DNAT chain is empty), they go, and so
+/// does the nat table if nothing else is left in it.
+async fn remove_idle_portmap_chains(cmd: &str, family: &str) {
+    // Missing chain: nothing of portmap's here; still drop a nat table left empty.
+    let dnat = iptables_nat(cmd, &["-S", "CNI-HOSTPORT-DNAT"]).await;
+    if dnat
+        .as_deref()
+        .is_some_and(|d| d.lines().any(|l| l.starts_with("-A ")))
+    {
+        return;
+    }
+    let all = iptables_nat(cmd, &["-S"]).await.unwrap_or_default();
+    for rule in all.lines().filter(|l| {
+        l.starts_with("-A ")
+            && (l.contains("-j CNI-HOSTPORT-DNAT") || l.contains("-j CNI-HOSTPORT-MASQ"))
+    }) {
+        let spec = rule.replacen("-A ", "-D ", 1);
+        let args = shell_words(&spec);
+        let args: Vec<&str> = args.iter().map(String::as_str).collect();
+        let _ = iptables_nat(cmd, &args).await;
+    }
+    for chain in [
+        "CNI-HOSTPORT-DNAT",
+        "CNI-HOSTPORT-MASQ",
+        "CNI-HOSTPORT-SETMARK",
+    ] {
+        let _ = iptables_nat(cmd, &["-F", chain]).await;
+        let _ = iptables_nat(cmd, &["-X", chain]).await;
+    }
+    let Some(left) = iptables_nat(cmd, &["-S"]).await else {
+        return;
+    };
+    if left.lines().all(|l| l.starts_with("-P ")) {
+        let _ = tokio::process::Command::new("nft")
+            .args(["delete", "table", family, "nat"])
+            .output()
+            .await;
+    }
+}
+
+/// Splits an `iptables -S` line into words, honouring double quotes (comments).
+fn shell_words(line: &str) -> Vec<String> {
+    let mut out = Vec::new();
+    let mut cur = String::new();
+    let mut quoted = false;
+    let mut any = false;
+    for ch in line.chars() {
+        match ch {
+            '"' => {
+                quoted = !quoted;
+                any = true;
+            }
+            ' ' if !quoted => {
+                if any {
+                    out.push(std::mem::take(&mut cur));
+                    any = false;
+                }
+            }
+            c => {
+                cur.push(c);
+                any = true;
+            }
+        }
+    }
+    if any {
+        out.push(cur);
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::shell_words;
+
+    #[test]
+    fn splits_iptables_rules_with_quoted_comments() {
+        assert_eq!(
+            shell_words(
+                r#"-D POSTROUTING -m comment --comment "CNI portfwd requiring masquerade" -j CNI-HOSTPORT-MASQ"#
+            ),
+            vec![
+                "-D",
+                "POSTROUTING",
+                "-m",
+                "comment",
+                "--comment",
+                "CNI portfwd requiring masquerade",
+                "-j",
+                "CNI-HOSTPORT-MASQ"
+            ]
+        );
     }
 }

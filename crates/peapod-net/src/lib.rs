@@ -9,6 +9,6 @@ mod cni;
 mod host;
 mod proxy;
 
-pub use cni::{default_conflist, Attachment, Cni, CniError};
+pub use cni::{default_conflist, Attachment, Cni, CniError, PortMapping};
 pub use host::{HostNetwork, HostNetworkConfig};
-pub use proxy::{ruleset, service_ports, ServicePort, ServiceProxy};
+pub use proxy::{service_ports, transition, Rules, ServicePort, ServiceProxy};

@@ -1,13 +1,20 @@
 //! The service proxy (kube-proxy's nftables mode, reduced): ClusterIP and NodePort traffic, from
 //! pods and from the node, is DNATed to a random ready endpoint; a Service without endpoints
-//! rejects. Everything lives in one nftables table of peapod's own, replaced atomically on every
-//! change and deleted on a clean stop.
+//! rejects (TCP with a reset, so clients see "connection refused" at once; others with ICMP port
+//! unreachable). Everything lives in one nftables table of peapod's own, deleted on a clean stop.
+//!
+//! Updates are incremental like kube-proxy's: the table and its base chains are made once, then
+//! each sync sends one nft transaction holding only the differences from the last applied state
+//! (new or changed per-service-port chains rewritten, map and set elements added or deleted,
+//! chains of removed ports deleted). A failed transaction changes nothing, and the next sync
+//! rebuilds the whole table.
 
 use peapod_api::meta;
 use peapod_api::resources::lookup;
 use peapod_apiserver::registry::{ListOptions, WatchOptions};
 use peapod_apiserver::Registry;
 use serde_json::Value;
+use std::collections::BTreeMap;
 use std::fmt::Write as _;
 use std::net::Ipv4Addr;
 use std::sync::Arc;
@@ -17,6 +24,8 @@ use tokio::sync::watch;
 /// One service port and where it goes.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct ServicePort {
+    /// `namespace/name/portname` of the Service port: names its chain.
+    pub key: String,
     pub cluster_ip: Option<Ipv4Addr>,
     pub node_port: Option<u16>,
     pub port: u16,
@@ -28,81 +37,97 @@ pub struct ServicePort {
     pub client_ip_affinity: bool,
 }
 
-/// The nftables script that makes `ports` the table's whole content (atomic replacement).
-pub fn ruleset(table: &str, cluster_cidr: &str, ports: &[ServicePort]) -> String {
-    let mut vip = Vec::new();
-    let mut nodeports = Vec::new();
-    let mut reject = Vec::new();
-    let mut chains = String::new();
-    for (i, p) in ports.iter().enumerate() {
-        let proto = &p.protocol;
-        if p.endpoints.is_empty() {
-            if let Some(ip) = p.cluster_ip {
-                reject.push(format!("{ip} . {proto} . {}", p.port));
-            }
-            continue;
-        }
-        let chain = format!("svc_{i}");
-        let _ = writeln!(chains, "  chain {chain} {{");
-        if p.endpoints.len() == 1 {
-            let (ip, port) = p.endpoints[0];
-            let _ = writeln!(chains, "    meta l4proto {proto} dnat to {ip}:{port}");
-        } else {
-            let n = p.endpoints.len();
-            let targets: Vec<String> = p
-                .endpoints
-                .iter()
-                .enumerate()
-                .map(|(j, (ip, port))| format!("{j} : {ip} . {port}"))
-                .collect();
-            // ClientIP affinity hashes the client address (stable while the endpoints are);
-            // otherwise each new connection picks at random.
-            let pick = if p.client_ip_affinity {
-                format!("jhash ip saddr mod {n}")
-            } else {
-                format!("numgen random mod {n}")
-            };
-            let _ = writeln!(
-                chains,
-                "    meta l4proto {proto} dnat ip addr . port to {pick} map {{ {} }}",
-                targets.join(", ")
-            );
-        }
-        let _ = writeln!(chains, "  }}");
-        if let Some(ip) = p.cluster_ip {
-            vip.push(format!("{ip} . {proto} . {} : goto {chain}", p.port));
-        }
-        if let Some(np) = p.node_port {
-            nodeports.push(format!("{proto} . {np} : goto {chain}"));
-        }
+/// What the table holds: per-port chains (name → rules) and the elements of the dispatch maps.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Rules {
+    chains: BTreeMap<String, String>,
+    /// `ip . proto . port` → chain.
+    services: BTreeMap<String, String>,
+    /// `proto . port` → chain.
+    nodeports: BTreeMap<String, String>,
+    /// `ip . proto . port` (the chain is always the reject chain).
+    no_endpoints: BTreeMap<String, String>,
+}
+
+/// A chain name that is stable for a Service port and valid in nft syntax.
+fn chain_name(key: &str, proto: &str, port: u16) -> String {
+    // FNV-1a: short, stable across runs and builds.
+    let mut h: u64 = 0xcbf2_9ce4_8422_2325;
+    for b in key.bytes() {
+        h ^= u64::from(b);
+        h = h.wrapping_mul(0x0100_0000_01b3);
     }
-    let elements = |v: &[String]| {
-        if v.is_empty() {
-            String::new()
-        } else {
-            format!(" elements = {{ {} }};", v.join(", "))
+    format!("svc_{h:016x}_{proto}_{port}")
+}
+
+impl Rules {
+    /// The desired content of the table for `ports`.
+    pub fn desired(ports: &[ServicePort]) -> Rules {
+        let mut r = Rules::default();
+        for p in ports {
+            let proto = &p.protocol;
+            if p.endpoints.is_empty() {
+                if let Some(ip) = p.cluster_ip {
+                    r.no_endpoints
+                        .insert(format!("{ip} . {proto} . {}", p.port), String::new());
+                }
+                continue;
+            }
+            let chain = chain_name(&p.key, proto, p.port);
+            let rule = if p.endpoints.len() == 1 {
+                let (ip, port) = p.endpoints[0];
+                format!("meta l4proto {proto} dnat to {ip}:{port}")
+            } else {
+                let n = p.endpoints.len();
+                let targets: Vec<String> = p
+                    .endpoints
+                    .iter()
+                    .enumerate()
+                    .map(|(j, (ip, port))| format!("{j} : {ip} . {port}"))
+                    .collect();
+                // ClientIP affinity hashes the client address (stable while the endpoints
+                // are); otherwise each new connection picks at random.
+                let pick = if p.client_ip_affinity {
+                    format!("jhash ip saddr mod {n}")
+                } else {
+                    format!("numgen random mod {n}")
+                };
+                format!(
+                    "meta l4proto {proto} dnat ip addr . port to {pick} map {{ {} }}",
+                    targets.join(", ")
+                )
+            };
+            if let Some(ip) = p.cluster_ip {
+                r.services
+                    .insert(format!("{ip} . {proto} . {}", p.port), chain.clone());
+            }
+            if let Some(np) = p.node_port {
+                r.nodeports.insert(format!("{proto} . {np}"), chain.clone());
+            }
+            r.chains.insert(chain, rule);
         }
-    };
+        r
+    }
+}
+
+/// The table with its maps, sets and base chains, empty of services (replaces any old table).
+fn base_table(table: &str, cluster_cidr: &str) -> String {
     let mut s = String::new();
     let _ = writeln!(s, "add table ip {table}");
     let _ = writeln!(s, "delete table ip {table}");
     let _ = writeln!(s, "table ip {table} {{");
     let _ = writeln!(
         s,
-        "  map services {{ type ipv4_addr . inet_proto . inet_service : verdict;{} }}",
-        elements(&vip)
+        "  map services {{ type ipv4_addr . inet_proto . inet_service : verdict; }}"
     );
     let _ = writeln!(
         s,
-        "  map nodeports {{ type inet_proto . inet_service : verdict;{} }}",
-        elements(&nodeports)
+        "  map nodeports {{ type inet_proto . inet_service : verdict; }}"
     );
     let _ = writeln!(
         s,
-        "  set no_endpoints {{ type ipv4_addr . inet_proto . inet_service;{} }}",
-        elements(&reject)
+        "  set no_endpoints {{ type ipv4_addr . inet_proto . inet_service; }}"
     );
-    s.push_str(&chains);
     let _ = writeln!(s, "  chain services {{");
     let _ = writeln!(s, "    ip daddr . meta l4proto . th dport vmap @services");
     let _ = writeln!(
@@ -117,10 +142,115 @@ pub fn ruleset(table: &str, cluster_cidr: &str, ports: &[ServicePort]) -> String
     );
     // Pod → service → pod on the same bridge: replies must come back through the node.
     let _ = writeln!(s, "  chain postrouting {{ type nat hook postrouting priority srcnat; policy accept; ip saddr {cluster_cidr} ct status dnat masquerade; }}");
-    let _ = writeln!(s, "  chain reject_forward {{ type filter hook forward priority -10; policy accept; ip daddr . meta l4proto . th dport @no_endpoints reject; }}");
-    let _ = writeln!(s, "  chain reject_output {{ type filter hook output priority -10; policy accept; ip daddr . meta l4proto . th dport @no_endpoints reject; }}");
-    let _ = writeln!(s, "  chain reject_input {{ type filter hook input priority -10; policy accept; ip daddr . meta l4proto . th dport @no_endpoints reject; }}");
+    let _ = writeln!(
+        s,
+        "  chain reject_chain {{ meta l4proto tcp reject with tcp reset; reject; }}"
+    );
+    for hook in ["forward", "output", "input"] {
+        let _ = writeln!(s, "  chain reject_{hook} {{ type filter hook {hook} priority -10; policy accept; ip daddr . meta l4proto . th dport @no_endpoints goto reject_chain; }}");
+    }
     let _ = writeln!(s, "}}");
+    s
+}
+
+/// `delete element` for keys of `old` that `new` lacks or maps elsewhere. Deletions come first
+/// in a transaction: they may reference chains that are about to go.
+fn delete_elements(
+    s: &mut String,
+    table: &str,
+    name: &str,
+    old: &BTreeMap<String, String>,
+    new: &BTreeMap<String, String>,
+) {
+    let gone: Vec<&str> = old
+        .iter()
+        .filter(|(k, v)| new.get(*k) != Some(v))
+        .map(|(k, _)| k.as_str())
+        .collect();
+    if !gone.is_empty() {
+        let _ = writeln!(
+            s,
+            "delete element ip {table} {name} {{ {} }}",
+            gone.join(", ")
+        );
+    }
+}
+
+/// `add element` for keys of `new` that `old` lacks or mapped elsewhere (after the chains they
+/// reference exist). Set elements have an empty value.
+fn add_elements(
+    s: &mut String,
+    table: &str,
+    name: &str,
+    old: &BTreeMap<String, String>,
+    new: &BTreeMap<String, String>,
+) {
+    let added: Vec<String> = new
+        .iter()
+        .filter(|(k, v)| old.get(*k) != Some(v))
+        .map(|(k, v)| {
+            if v.is_empty() {
+                k.clone()
+            } else {
+                format!("{k} : goto {v}")
+            }
+        })
+        .collect();
+    if !added.is_empty() {
+        let _ = writeln!(
+            s,
+            "add element ip {table} {name} {{ {} }}",
+            added.join(", ")
+        );
+    }
+}
+
+/// The nft script that turns the table from `old` into `new` (from nothing when `old` is None:
+/// then the table is made anew).
+pub fn transition(table: &str, cluster_cidr: &str, old: Option<&Rules>, new: &Rules) -> String {
+    let empty = Rules::default();
+    let mut s = String::new();
+    let old = match old {
+        Some(o) => o,
+        None => {
+            s.push_str(&base_table(table, cluster_cidr));
+            &empty
+        }
+    };
+    delete_elements(&mut s, table, "services", &old.services, &new.services);
+    delete_elements(&mut s, table, "nodeports", &old.nodeports, &new.nodeports);
+    delete_elements(
+        &mut s,
+        table,
+        "no_endpoints",
+        &old.no_endpoints,
+        &new.no_endpoints,
+    );
+    for name in old.chains.keys().filter(|c| !new.chains.contains_key(*c)) {
+        let _ = writeln!(s, "delete chain ip {table} {name}");
+    }
+    for (name, rule) in &new.chains {
+        match old.chains.get(name) {
+            Some(r) if r == rule => {}
+            Some(_) => {
+                let _ = writeln!(s, "flush chain ip {table} {name}");
+                let _ = writeln!(s, "add rule ip {table} {name} {rule}");
+            }
+            None => {
+                let _ = writeln!(s, "add chain ip {table} {name}");
+                let _ = writeln!(s, "add rule ip {table} {name} {rule}");
+            }
+        }
+    }
+    add_elements(&mut s, table, "services", &old.services, &new.services);
+    add_elements(&mut s, table, "nodeports", &old.nodeports, &new.nodeports);
+    add_elements(
+        &mut s,
+        table,
+        "no_endpoints",
+        &old.no_endpoints,
+        &new.no_endpoints,
+    );
     s
 }
 
@@ -204,6 +334,11 @@ pub fn service_ports(services: &[Value], endpoints: &[Value]) -> Vec<ServicePort
                 }
             }
             out.push(ServicePort {
+                key: format!(
+                    "{}/{}/{name}",
+                    meta::namespace(svc).unwrap_or_default(),
+                    meta::name(svc)
+                ),
                 cluster_ip,
                 node_port: p.get("nodePort").and_then(Value::as_u64).map(|n| n as u16),
                 port: p.get("port").and_then(Value::as_u64).unwrap_or(0) as u16,
@@ -232,7 +367,9 @@ impl ServiceProxy {
         }
     }
 
-    async fn sync(&self, last: &mut String) -> Result<(), String> {
+    /// Brings the table to the registry's Services and Endpoints; `applied` is what the table
+    /// holds (None: unknown, so the table is rebuilt).
+    async fn sync(&self, applied: &mut Option<Rules>) -> Result<(), String> {
         let (Some(svcs), Some(eps)) = (lookup("", "v1", "services"), lookup("", "v1", "endpoints"))
         else {
             return Ok(());
@@ -249,20 +386,31 @@ impl ServiceProxy {
             .await
             .map_err(|e| e.to_string())?
             .items;
-        let script = ruleset(
-            &self.table,
-            &self.cluster_cidr,
-            &service_ports(&services, &endpoints),
-        );
-        if script != *last {
-            nft(&script).await?;
-            *last = script;
+        let want = Rules::desired(&service_ports(&services, &endpoints));
+        if applied.as_ref() == Some(&want) {
+            return Ok(());
         }
-        Ok(())
+        let script = transition(&self.table, &self.cluster_cidr, applied.as_ref(), &want);
+        // Unknown until it succeeds: a failed transaction leads to a rebuild next time.
+        let was = applied.take();
+        match nft(&script).await {
+            Ok(()) => {
+                *applied = Some(want);
+                Ok(())
+            }
+            Err(e) if was.is_some() => {
+                tracing::debug!(error = %e, "incremental service rules failed; rebuilding");
+                let full = transition(&self.table, &self.cluster_cidr, None, &want);
+                nft(&full).await?;
+                *applied = Some(want);
+                Ok(())
+            }
+            Err(e) => Err(e),
+        }
     }
 
     pub async fn run(self, mut shutdown: watch::Receiver<bool>) {
-        let mut last = String::new();
+        let mut applied: Option<Rules> = None;
         loop {
             let (Some(svcs), Some(eps)) =
                 (lookup("", "v1", "services"), lookup("", "v1", "endpoints"))
@@ -294,11 +442,11 @@ impl ServiceProxy {
                     ev = sw.recv() => if ev.is_none() { break },
                     ev = ew.recv() => if ev.is_none() { break },
                 }
+                // Coalesce a burst of changes into one transaction.
                 tokio::time::sleep(Duration::from_millis(20)).await;
                 while sw.try_recv().is_ok() || ew.try_recv().is_ok() {}
-                if let Err(e) = self.sync(&mut last).await {
+                if let Err(e) = self.sync(&mut applied).await {
                     tracing::warn!(error = %e, "programming service rules failed");
-                    last.clear();
                 }
             }
         }
@@ -309,68 +457,124 @@ impl ServiceProxy {
 mod tests {
     use super::*;
 
+    fn port(key: &str, ip: &str, port: u16, eps: &[(&str, u16)]) -> ServicePort {
+        ServicePort {
+            key: key.into(),
+            cluster_ip: Some(ip.parse().unwrap()),
+            node_port: None,
+            port,
+            protocol: "tcp".into(),
+            endpoints: eps.iter().map(|(i, p)| (i.parse().unwrap(), *p)).collect(),
+            client_ip_affinity: false,
+        }
+    }
+
+    /// `nft -c` accepts a script that makes the table from nothing (when nft is installed).
+    fn nft_accepts(s: &str) {
+        if !std::path::Path::new("/usr/sbin/nft").exists() {
+            return;
+        }
+        let mut child = std::process::Command::new("nft")
+            .args(["-c", "-f", "-"])
+            .stdin(std::process::Stdio::piped())
+            .spawn()
+            .unwrap();
+        use std::io::Write;
+        child.stdin.take().unwrap().write_all(s.as_bytes()).unwrap();
+        assert!(child.wait().unwrap().success(), "{s}");
+    }
+
     #[test]
     fn client_ip_affinity_hashes_the_source() {
-        let p = ServicePort {
-            cluster_ip: Some("10.96.0.7".parse().unwrap()),
-            node_port: None,
-            port: 80,
-            protocol: "tcp".into(),
-            endpoints: vec![
-                ("10.244.0.2".parse().unwrap(), 80),
-                ("10.244.0.3".parse().unwrap(), 80),
-            ],
-            client_ip_affinity: true,
-        };
-        let s = ruleset("peapod", "10.244.0.0/16", &[p]);
+        let mut p = port(
+            "default/a/",
+            "10.96.0.7",
+            80,
+            &[("10.244.0.2", 80), ("10.244.0.3", 80)],
+        );
+        p.client_ip_affinity = true;
+        let s = transition("peapod", "10.244.0.0/16", None, &Rules::desired(&[p]));
         assert!(
             s.contains("dnat ip addr . port to jhash ip saddr mod 2 map"),
             "{s}"
         );
-        // nft accepts it (checked only when nft is installed).
-        if std::path::Path::new("/usr/sbin/nft").exists() {
-            let mut child = std::process::Command::new("nft")
-                .args(["-c", "-f", "-"])
-                .stdin(std::process::Stdio::piped())
-                .spawn()
-                .unwrap();
-            use std::io::Write;
-            child.stdin.take().unwrap().write_all(s.as_bytes()).unwrap();
-            assert!(child.wait().unwrap().success(), "{s}");
-        }
+        nft_accepts(&s);
     }
 
     #[test]
     fn renders_vips_nodeports_and_rejects() {
-        let ports = vec![
-            ServicePort {
-                cluster_ip: Some("10.96.0.5".parse().unwrap()),
-                node_port: Some(30080),
-                port: 80,
-                protocol: "tcp".into(),
-                endpoints: vec![
-                    ("10.244.0.2".parse().unwrap(), 8080),
-                    ("10.244.0.3".parse().unwrap(), 8080),
-                ],
-                client_ip_affinity: false,
-            },
-            ServicePort {
-                cluster_ip: Some("10.96.0.6".parse().unwrap()),
-                node_port: None,
-                port: 53,
-                protocol: "udp".into(),
-                endpoints: vec![],
-                client_ip_affinity: false,
-            },
-        ];
-        let s = ruleset("peapod", "10.244.0.0/16", &ports);
-        assert!(s.contains("10.96.0.5 . tcp . 80 : goto svc_0"), "{s}");
-        assert!(s.contains("tcp . 30080 : goto svc_0"), "{s}");
+        let mut web = port(
+            "default/web/http",
+            "10.96.0.5",
+            80,
+            &[("10.244.0.2", 8080), ("10.244.0.3", 8080)],
+        );
+        web.node_port = Some(30080);
+        let mut dns = port("default/dns/", "10.96.0.6", 53, &[]);
+        dns.protocol = "udp".into();
+        let s = transition(
+            "peapod",
+            "10.244.0.0/16",
+            None,
+            &Rules::desired(&[web, dns]),
+        );
+        let chain = chain_name("default/web/http", "tcp", 80);
+        assert!(
+            s.starts_with("add table ip peapod\ndelete table ip peapod\n"),
+            "{s}"
+        );
+        assert!(
+            s.contains(&format!(
+                "add element ip peapod services {{ 10.96.0.5 . tcp . 80 : goto {chain} }}"
+            )),
+            "{s}"
+        );
+        assert!(
+            s.contains(&format!(
+                "add element ip peapod nodeports {{ tcp . 30080 : goto {chain} }}"
+            )),
+            "{s}"
+        );
         assert!(
             s.contains("numgen random mod 2 map { 0 : 10.244.0.2 . 8080, 1 : 10.244.0.3 . 8080 }"),
             "{s}"
         );
-        assert!(s.contains("set no_endpoints { type ipv4_addr . inet_proto . inet_service; elements = { 10.96.0.6 . udp . 53 }; }"), "{s}");
-        assert!(s.starts_with("add table ip peapod\ndelete table ip peapod\n"));
+        assert!(
+            s.contains("add element ip peapod no_endpoints { 10.96.0.6 . udp . 53 }"),
+            "{s}"
+        );
+        assert!(s.contains("reject with tcp reset"), "{s}");
+        nft_accepts(&s);
+    }
+
+    #[test]
+    fn updates_touch_only_what_changed() {
+        let a1 = port("default/a/", "10.96.0.7", 80, &[("10.244.0.2", 80)]);
+        let b = port("default/b/", "10.96.0.8", 80, &[("10.244.0.4", 80)]);
+        let old = Rules::desired(&[a1, b.clone()]);
+        // a gains an endpoint: only its chain is rewritten, no element changes.
+        let a2 = port(
+            "default/a/",
+            "10.96.0.7",
+            80,
+            &[("10.244.0.2", 80), ("10.244.0.3", 80)],
+        );
+        let new = Rules::desired(&[a2, b.clone()]);
+        let s = transition("t", "10.244.0.0/16", Some(&old), &new);
+        let ca = chain_name("default/a/", "tcp", 80);
+        assert_eq!(
+            s,
+            format!("flush chain ip t {ca}\nadd rule ip t {ca} meta l4proto tcp dnat ip addr . port to numgen random mod 2 map {{ 0 : 10.244.0.2 . 80, 1 : 10.244.0.3 . 80 }}\n")
+        );
+        // a loses all endpoints: its element and chain go, it starts rejecting.
+        let a3 = port("default/a/", "10.96.0.7", 80, &[]);
+        let newer = Rules::desired(&[a3, b]);
+        let s = transition("t", "10.244.0.0/16", Some(&new), &newer);
+        assert_eq!(
+            s,
+            format!("delete element ip t services {{ 10.96.0.7 . tcp . 80 }}\ndelete chain ip t {ca}\nadd element ip t no_endpoints {{ 10.96.0.7 . tcp . 80 }}\n")
+        );
+        // Nothing changed: nothing to send.
+        assert_eq!(transition("t", "x", Some(&newer), &newer), "");
     }
 }

@@ -1010,3 +1010,134 @@ spec:
         assert!(text.contains(needle), "logs -f lacks {needle:?}");
     }
 }
+
+/// hostPort through the CNI portmap plugin: reachable on the node's address from the node and
+/// from a pod; a second pod asking for the same port stays Pending (FailedScheduling) until the
+/// first is gone. A Service without endpoints refuses connections at once. Nothing of portmap's
+/// is left in iptables' nat table once the pods are gone and the server stopped.
+#[test]
+fn host_ports_and_services_without_endpoints() {
+    let Some(mut c) = Cluster::start_node() else {
+        return;
+    };
+    let hp = common::free_port();
+    let objs = format!(
+        r#"
+apiVersion: v1
+kind: Pod
+metadata: {{name: web1}}
+spec:
+  containers: [{{name: web, image: myapp:v1, ports: [{{containerPort: 80, hostPort: {hp}}}]}}]
+---
+apiVersion: v1
+kind: Pod
+metadata: {{name: client}}
+spec:
+  containers: [{{name: client, image: busyboxplus, command: ['sleep', '3600']}}]
+---
+apiVersion: v1
+kind: Service
+metadata: {{name: nobody}}
+spec:
+  selector: {{app: nobody}}
+  ports: [{{port: 80}}]
+"#
+    );
+    c.ok_stdin(&["apply", "-f", "-"], &objs);
+    for p in ["web1", "client"] {
+        wait_for(30, &format!("{p} ready"), || {
+            (row(&c, p).0 == "1/1").then_some(())
+        });
+    }
+    let node_ip = c.ok(&[
+        "get",
+        "nodes",
+        "-o",
+        "jsonpath={.items[0].status.addresses[?(@.type==\"InternalIP\")].address}",
+    ]);
+    let url = format!("http://{node_ip}:{hp}/");
+    let out = std::process::Command::new("curl")
+        .args(["-s", "--max-time", "5", &url])
+        .output()
+        .unwrap();
+    assert!(
+        String::from_utf8_lossy(&out.stdout).contains("Version: v1"),
+        "{url}: {out:?}"
+    );
+    // From a pod, to the node's address on the pod network (the node IP here is loopback).
+    let gw = c.ok(&[
+        "exec",
+        "client",
+        "--",
+        "sh",
+        "-c",
+        "ip route | awk '/^default/ {print $3}'",
+    ]);
+    let pod_url = format!("http://{}:{hp}/", gw.trim());
+    let out = c.ok(&["exec", "client", "--", "curl", "-s", &pod_url]);
+    assert!(out.contains("Version: v1"), "from a pod: {out}");
+
+    // The same hostPort again: not schedulable while web1 holds it.
+    let second = format!(
+        r#"
+apiVersion: v1
+kind: Pod
+metadata: {{name: web2}}
+spec:
+  containers: [{{name: web, image: myapp:v2, ports: [{{containerPort: 80, hostPort: {hp}}}]}}]
+"#
+    );
+    c.ok_stdin(&["apply", "-f", "-"], &second);
+    wait_for(10, "FailedScheduling", || {
+        let d = c.ok(&["describe", "pod", "web2"]);
+        d.contains("FailedScheduling")
+            .then_some(())
+            .filter(|_| d.contains("didn't have free ports for the requested pod ports"))
+    });
+    assert_eq!(row(&c, "web2").1, "Pending");
+    let cond = c.ok(&[
+        "get",
+        "pod",
+        "web2",
+        "-o",
+        "jsonpath={.status.conditions[?(@.type==\"PodScheduled\")].reason}",
+    ]);
+    assert_eq!(cond, "Unschedulable");
+    c.ok(&["delete", "pod", "web1", "--grace-period=1"]);
+    wait_for(30, "web2 running", || {
+        (row(&c, "web2").0 == "1/1").then_some(())
+    });
+    let out = c.ok(&["exec", "client", "--", "curl", "-s", &pod_url]);
+    assert!(out.contains("Version: v2"), "{out}");
+
+    // No endpoints: refused at once, every time (a TCP reset, not a timeout).
+    let vip = c.ok(&["get", "svc", "nobody", "-o", "jsonpath={.spec.clusterIP}"]);
+    for _ in 0..5 {
+        let t = std::time::Instant::now();
+        let out = c.kubectl(&["exec", "client", "--", "nc", "-w", "5", &vip, "80"]);
+        let err = String::from_utf8_lossy(&out.stderr);
+        assert!(err.contains("Connection refused"), "{err}");
+        assert!(
+            t.elapsed() < std::time::Duration::from_secs(3),
+            "{:?}",
+            t.elapsed()
+        );
+    }
+
+    c.ok(&["delete", "pod", "--all", "--grace-period=1"]);
+    wait_for(30, "pods gone", || {
+        c.ok(&["get", "pods", "-o", "name"])
+            .is_empty()
+            .then_some(())
+    });
+    c.stop();
+    let nat = std::process::Command::new("iptables")
+        .args(["-t", "nat", "-S"])
+        .output()
+        .unwrap();
+    let nat = String::from_utf8_lossy(&nat.stdout);
+    assert!(
+        !nat.contains("CNI-HOSTPORT") && !nat.contains("CNI-DN-"),
+        "{nat}"
+    );
+}
