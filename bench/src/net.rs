@@ -1,9 +1,10 @@
-//! `net-bench`: the cluster DNS's queries per second (dnsperf) and HTTP throughput through a
-//! Service VIP against straight to the pod IP (wrk, run inside a client pod's network
-//! namespace), in one run, on one peapod server.
+//! `net-bench`: the cluster DNS's queries per second (dnsperf) side by side with dnsmasq
+//! answering the same names from a hosts file (the peer: CoreDNS is not packaged here), and HTTP
+//! throughput through a Service VIP against straight to the pod IP (wrk, run inside a client
+//! pod's network namespace), in one run, on one peapod server.
 //!
-//! Needs root and images/out (images/build.sh); installs dnsperf and wrk from Debian when they
-//! are missing. Usage: `net-bench [peapod-binary] [seconds-per-run] [rounds]`.
+//! Needs root and images/out (images/build.sh); installs dnsperf, wrk and dnsmasq-base from
+//! Debian when they are missing. Usage: `net-bench [peapod-binary] [seconds-per-run] [rounds]`.
 
 mod common;
 
@@ -16,17 +17,21 @@ use std::time::{Duration, Instant};
 const SERVICES: usize = 100;
 
 fn ensure_tools() -> anyhow::Result<()> {
-    let missing: Vec<&str> = [("dnsperf", "dnsperf"), ("wrk", "wrk")]
-        .into_iter()
-        .filter(|(bin, _)| {
-            Command::new("sh")
-                .args(["-c", &format!("command -v {bin}")])
-                .stdout(Stdio::null())
-                .status()
-                .map_or(true, |s| !s.success())
-        })
-        .map(|(_, pkg)| pkg)
-        .collect();
+    let missing: Vec<&str> = [
+        ("dnsperf", "dnsperf"),
+        ("wrk", "wrk"),
+        ("dnsmasq", "dnsmasq-base"),
+    ]
+    .into_iter()
+    .filter(|(bin, _)| {
+        Command::new("sh")
+            .args(["-c", &format!("command -v {bin}")])
+            .stdout(Stdio::null())
+            .status()
+            .map_or(true, |s| !s.success())
+    })
+    .map(|(_, pkg)| pkg)
+    .collect();
     if missing.is_empty() {
         return Ok(());
     }
@@ -80,9 +85,9 @@ fn wait(what: &str, secs: u64, mut f: impl FnMut() -> bool) -> anyhow::Result<()
 }
 
 /// `dnsperf` for `secs` seconds over `queries`; answered queries per second.
-fn dnsperf(server: &str, queries: &Path, secs: u64) -> anyhow::Result<(f64, String)> {
+fn dnsperf(server: &str, port: u16, queries: &Path, secs: u64) -> anyhow::Result<(f64, String)> {
     let out = Command::new("dnsperf")
-        .args(["-s", server, "-d"])
+        .args(["-s", server, "-p", &port.to_string(), "-d"])
         .arg(queries)
         .args(["-l", &secs.to_string(), "-c", "8", "-T", "1", "-q", "500"])
         .output()
@@ -202,13 +207,55 @@ fn main() -> anyhow::Result<()> {
     }
     q.push_str("nope.default.svc.cluster.local A\n");
     std::fs::write(&qfile, q)?;
+    // The peer: dnsmasq with the same names (as a hosts file) on a loopback port, no upstream.
+    let hosts = server.dir.path().join("hosts");
+    let mut h = String::new();
+    for i in 0..SERVICES {
+        let ip = kubectl(
+            &server,
+            &[
+                "get",
+                "svc",
+                &format!("svc-{i}"),
+                "-o",
+                "jsonpath={.spec.clusterIP}",
+            ],
+            None,
+        )?;
+        h.push_str(&format!("{ip} svc-{i}.default.svc.cluster.local\n"));
+    }
+    std::fs::write(&hosts, h)?;
+    let mut dnsmasq = Command::new("dnsmasq")
+        .args([
+            "--keep-in-foreground",
+            "--port=5399",
+            "--listen-address=127.0.0.1",
+            "--bind-interfaces",
+            "--no-resolv",
+            "--no-hosts",
+            "--local=/cluster.local/",
+            "--cache-size=10000",
+            "--user=root",
+        ])
+        .arg(format!("--addn-hosts={}", hosts.display()))
+        .stderr(Stdio::null())
+        .spawn()
+        .context("dnsmasq")?;
+    std::thread::sleep(Duration::from_millis(300));
     let mut qps = Vec::new();
+    let mut peer_qps = Vec::new();
     let mut codes = String::new();
+    let mut peer_codes = String::new();
     for _ in 0..rounds {
-        let (v, c) = dnsperf(dns, &qfile, secs)?;
+        let (v, c) = dnsperf(dns, 53, &qfile, secs)?;
         qps.push(v);
         codes = c;
+        let (v, c) = dnsperf("127.0.0.1", 5399, &qfile, secs)?;
+        peer_qps.push(v);
+        peer_codes = c;
     }
+    let _ = dnsmasq.kill();
+    let _ = dnsmasq.wait();
 
     // HTTP: straight to the pod IP and through the VIP, interleaved.
     let (mut direct, mut via_vip) = (Vec::new(), Vec::new());
@@ -217,6 +264,7 @@ fn main() -> anyhow::Result<()> {
         via_vip.push(wrk(&client_pid, &format!("http://{vip}/"), secs)?);
     }
     let dns_p50 = percentile(&mut qps, 50.0);
+    let peer_p50 = percentile(&mut peer_qps, 50.0);
     let d50 = percentile(&mut direct, 50.0);
     let v50 = percentile(&mut via_vip, 50.0);
     let _ = kubectl(
@@ -227,7 +275,9 @@ fn main() -> anyhow::Result<()> {
     println!(
         "{}",
         serde_json::json!({
-            "dns": {"services": SERVICES, "qps_runs": qps, "qps_p50": dns_p50.round(), "response_codes": codes, "target_qps": 50000},
+            "dns": {"services": SERVICES, "qps_runs": qps, "qps_p50": dns_p50.round(), "response_codes": codes, "target_qps": 50000,
+                "dnsmasq_qps_runs": peer_qps, "dnsmasq_qps_p50": peer_p50.round(), "dnsmasq_response_codes": peer_codes,
+                "peapod_over_dnsmasq": (dns_p50 / peer_p50 * 100.0).round() / 100.0},
             "http": {
                 "direct_rps_runs": direct, "vip_rps_runs": via_vip,
                 "direct_rps_p50": d50.round(), "vip_rps_p50": v50.round(),

@@ -10,5 +10,5 @@ mod host;
 mod proxy;
 
 pub use cni::{default_conflist, Attachment, Cni, CniError, PortMapping};
-pub use host::{HostNetwork, HostNetworkConfig};
-pub use proxy::{service_ports, transition, Rules, ServicePort, ServiceProxy};
+pub use host::{bridge_netfilter, HostNetwork, HostNetworkConfig};
+pub use proxy::{service_ports, transition, Masquerade, Rules, ServicePort, ServiceProxy};

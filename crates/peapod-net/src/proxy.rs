@@ -40,7 +40,7 @@ pub struct ServicePort {
 /// What the table holds: per-port chains (name → rules) and the elements of the dispatch maps.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct Rules {
-    chains: BTreeMap<String, String>,
+    chains: BTreeMap<String, Vec<String>>,
     /// `ip . proto . port` → chain.
     services: BTreeMap<String, String>,
     /// `proto . port` → chain.
@@ -48,6 +48,9 @@ pub struct Rules {
     /// `ip . proto . port` (the chain is always the reject chain).
     no_endpoints: BTreeMap<String, String>,
 }
+
+/// The packet mark bit of connections to masquerade (kube-proxy's choice).
+const MASQ_MARK: u32 = 0x4000;
 
 /// A chain name that is stable for a Service port and valid in nft syntax.
 fn chain_name(key: &str, proto: &str, port: u16) -> String {
@@ -104,14 +107,21 @@ impl Rules {
             if let Some(np) = p.node_port {
                 r.nodeports.insert(format!("{proto} . {np}"), chain.clone());
             }
-            r.chains.insert(chain, rule);
+            // Hairpin: an endpoint reaching its own Service may be sent to itself, and its reply
+            // must come back through the node, so its connections are marked for masquerade.
+            let sources: Vec<String> = p.endpoints.iter().map(|(ip, _)| ip.to_string()).collect();
+            let mark = format!(
+                "ip saddr {{ {} }} meta mark set meta mark or {MASQ_MARK:#x}",
+                sources.join(", ")
+            );
+            r.chains.insert(chain, vec![mark, rule]);
         }
         r
     }
 }
 
 /// The table with its maps, sets and base chains, empty of services (replaces any old table).
-fn base_table(table: &str, cluster_cidr: &str) -> String {
+fn base_table(table: &str, masq: &Masquerade) -> String {
     let mut s = String::new();
     let _ = writeln!(s, "add table ip {table}");
     let _ = writeln!(s, "delete table ip {table}");
@@ -140,8 +150,15 @@ fn base_table(table: &str, cluster_cidr: &str) -> String {
         s,
         "  chain output {{ type nat hook output priority -100; policy accept; jump services; }}"
     );
-    // Pod → service → pod on the same bridge: replies must come back through the node.
-    let _ = writeln!(s, "  chain postrouting {{ type nat hook postrouting priority srcnat; policy accept; ip saddr {cluster_cidr} ct status dnat masquerade; }}");
+    // Without bridge netfilter a reply between pods on one bridge bypasses conntrack and would
+    // arrive from the endpoint instead of the VIP: then every DNATed connection from a pod goes
+    // through the node both ways.
+    let all_pods = if masq.bridged_conntrack {
+        String::new()
+    } else {
+        format!(" ip saddr {} ct status dnat masquerade;", masq.cluster_cidr)
+    };
+    let _ = writeln!(s, "  chain postrouting {{ type nat hook postrouting priority srcnat; policy accept; meta mark & {MASQ_MARK:#x} == {MASQ_MARK:#x} masquerade;{all_pods} }}");
     let _ = writeln!(
         s,
         "  chain reject_chain {{ meta l4proto tcp reject with tcp reset; reject; }}"
@@ -205,15 +222,26 @@ fn add_elements(
     }
 }
 
+/// Which pod traffic through a Service the node masquerades.
+#[derive(Debug, Clone)]
+pub struct Masquerade {
+    pub cluster_cidr: String,
+    /// Bridge netfilter is on (`net.bridge.bridge-nf-call-iptables = 1`): replies bridged
+    /// between two pods are un-DNATed by conntrack, so like kube-proxy only hairpin connections
+    /// (an endpoint reaching itself through its Service) are masqueraded. Otherwise every
+    /// DNATed connection from a pod is.
+    pub bridged_conntrack: bool,
+}
+
 /// The nft script that turns the table from `old` into `new` (from nothing when `old` is None:
 /// then the table is made anew).
-pub fn transition(table: &str, cluster_cidr: &str, old: Option<&Rules>, new: &Rules) -> String {
+pub fn transition(table: &str, masq: &Masquerade, old: Option<&Rules>, new: &Rules) -> String {
     let empty = Rules::default();
     let mut s = String::new();
     let old = match old {
         Some(o) => o,
         None => {
-            s.push_str(&base_table(table, cluster_cidr));
+            s.push_str(&base_table(table, masq));
             &empty
         }
     };
@@ -229,17 +257,18 @@ pub fn transition(table: &str, cluster_cidr: &str, old: Option<&Rules>, new: &Ru
     for name in old.chains.keys().filter(|c| !new.chains.contains_key(*c)) {
         let _ = writeln!(s, "delete chain ip {table} {name}");
     }
-    for (name, rule) in &new.chains {
+    for (name, rules) in &new.chains {
         match old.chains.get(name) {
-            Some(r) if r == rule => {}
+            Some(r) if r == rules => continue,
             Some(_) => {
                 let _ = writeln!(s, "flush chain ip {table} {name}");
-                let _ = writeln!(s, "add rule ip {table} {name} {rule}");
             }
             None => {
                 let _ = writeln!(s, "add chain ip {table} {name}");
-                let _ = writeln!(s, "add rule ip {table} {name} {rule}");
             }
+        }
+        for rule in rules {
+            let _ = writeln!(s, "add rule ip {table} {name} {rule}");
         }
     }
     add_elements(&mut s, table, "services", &old.services, &new.services);
@@ -355,15 +384,15 @@ pub fn service_ports(services: &[Value], endpoints: &[Value]) -> Vec<ServicePort
 pub struct ServiceProxy {
     registry: Arc<Registry>,
     table: String,
-    cluster_cidr: String,
+    masq: Masquerade,
 }
 
 impl ServiceProxy {
-    pub fn new(registry: Arc<Registry>, table: &str, cluster_cidr: &str) -> Self {
+    pub fn new(registry: Arc<Registry>, table: &str, masq: Masquerade) -> Self {
         ServiceProxy {
             registry,
             table: table.to_string(),
-            cluster_cidr: cluster_cidr.to_string(),
+            masq,
         }
     }
 
@@ -390,7 +419,7 @@ impl ServiceProxy {
         if applied.as_ref() == Some(&want) {
             return Ok(());
         }
-        let script = transition(&self.table, &self.cluster_cidr, applied.as_ref(), &want);
+        let script = transition(&self.table, &self.masq, applied.as_ref(), &want);
         // Unknown until it succeeds: a failed transaction leads to a rebuild next time.
         let was = applied.take();
         match nft(&script).await {
@@ -400,7 +429,7 @@ impl ServiceProxy {
             }
             Err(e) if was.is_some() => {
                 tracing::debug!(error = %e, "incremental service rules failed; rebuilding");
-                let full = transition(&self.table, &self.cluster_cidr, None, &want);
+                let full = transition(&self.table, &self.masq, None, &want);
                 nft(&full).await?;
                 *applied = Some(want);
                 Ok(())
@@ -469,6 +498,13 @@ mod tests {
         }
     }
 
+    fn masq() -> Masquerade {
+        Masquerade {
+            cluster_cidr: "10.244.0.0/16".into(),
+            bridged_conntrack: false,
+        }
+    }
+
     /// `nft -c` accepts a script that makes the table from nothing (when nft is installed).
     fn nft_accepts(s: &str) {
         if !std::path::Path::new("/usr/sbin/nft").exists() {
@@ -493,7 +529,7 @@ mod tests {
             &[("10.244.0.2", 80), ("10.244.0.3", 80)],
         );
         p.client_ip_affinity = true;
-        let s = transition("peapod", "10.244.0.0/16", None, &Rules::desired(&[p]));
+        let s = transition("peapod", &masq(), None, &Rules::desired(&[p]));
         assert!(
             s.contains("dnat ip addr . port to jhash ip saddr mod 2 map"),
             "{s}"
@@ -512,12 +548,7 @@ mod tests {
         web.node_port = Some(30080);
         let mut dns = port("default/dns/", "10.96.0.6", 53, &[]);
         dns.protocol = "udp".into();
-        let s = transition(
-            "peapod",
-            "10.244.0.0/16",
-            None,
-            &Rules::desired(&[web, dns]),
-        );
+        let s = transition("peapod", &masq(), None, &Rules::desired(&[web, dns]));
         let chain = chain_name("default/web/http", "tcp", 80);
         assert!(
             s.starts_with("add table ip peapod\ndelete table ip peapod\n"),
@@ -560,21 +591,21 @@ mod tests {
             &[("10.244.0.2", 80), ("10.244.0.3", 80)],
         );
         let new = Rules::desired(&[a2, b.clone()]);
-        let s = transition("t", "10.244.0.0/16", Some(&old), &new);
+        let s = transition("t", &masq(), Some(&old), &new);
         let ca = chain_name("default/a/", "tcp", 80);
         assert_eq!(
             s,
-            format!("flush chain ip t {ca}\nadd rule ip t {ca} meta l4proto tcp dnat ip addr . port to numgen random mod 2 map {{ 0 : 10.244.0.2 . 80, 1 : 10.244.0.3 . 80 }}\n")
+            format!("flush chain ip t {ca}\nadd rule ip t {ca} ip saddr {{ 10.244.0.2, 10.244.0.3 }} meta mark set meta mark or 0x4000\nadd rule ip t {ca} meta l4proto tcp dnat ip addr . port to numgen random mod 2 map {{ 0 : 10.244.0.2 . 80, 1 : 10.244.0.3 . 80 }}\n")
         );
         // a loses all endpoints: its element and chain go, it starts rejecting.
         let a3 = port("default/a/", "10.96.0.7", 80, &[]);
         let newer = Rules::desired(&[a3, b]);
-        let s = transition("t", "10.244.0.0/16", Some(&new), &newer);
+        let s = transition("t", &masq(), Some(&new), &newer);
         assert_eq!(
             s,
             format!("delete element ip t services {{ 10.96.0.7 . tcp . 80 }}\ndelete chain ip t {ca}\nadd element ip t no_endpoints {{ 10.96.0.7 . tcp . 80 }}\n")
         );
         // Nothing changed: nothing to send.
-        assert_eq!(transition("t", "x", Some(&newer), &newer), "");
+        assert_eq!(transition("t", &masq(), Some(&newer), &newer), "");
     }
 }

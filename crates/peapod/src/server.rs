@@ -321,9 +321,18 @@ pub async fn run(args: ServerArgs) -> anyhow::Result<()> {
         } else {
             format!("peapod_{bridge}")
         };
+        let bridged_conntrack = peapod_net::bridge_netfilter();
+        if !bridged_conntrack {
+            tracing::info!(
+                "bridge netfilter is unavailable; pod traffic through Services is masqueraded"
+            );
+        }
+        let masq = peapod_net::Masquerade {
+            cluster_cidr: args.cluster_cidr.clone(),
+            bridged_conntrack,
+        };
         tasks.spawn(
-            peapod_net::ServiceProxy::new(registry.clone(), &table, &args.cluster_cidr)
-                .run(stop_rx.clone()),
+            peapod_net::ServiceProxy::new(registry.clone(), &table, masq).run(stop_rx.clone()),
         );
         let host_cfg = peapod_net::HostNetworkConfig {
             cluster_dns: args.cluster_dns,

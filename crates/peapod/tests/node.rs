@@ -550,6 +550,16 @@ spec:
         ]);
         assert!(out.contains("Version: v2"), "{out}");
     }
+    // Hairpin: the only endpoint reaches itself through its own Service.
+    let out = c.ok(&[
+        "exec",
+        "app-v2",
+        "--",
+        "wget",
+        "-qO-",
+        &format!("http://{vip}/"),
+    ]);
+    assert!(out.contains("Version: v2"), "{out}");
     let d = c.ok(&["describe", "svc", "myapp"]);
     assert!(d.contains("Endpoints:") && d.contains(":80"), "{d}");
 }
@@ -1140,4 +1150,24 @@ spec:
         !nat.contains("CNI-HOSTPORT") && !nat.contains("CNI-DN-"),
         "{nat}"
     );
+    // Nor anything else of this node's: its nft table, service route, DNS address, bridge.
+    let cidr = c.arg("--cluster-cidr").unwrap();
+    let net: std::net::Ipv4Addr = cidr.split('/').next().unwrap().parse().unwrap();
+    let bridge = format!("pp{:08x}", u32::from(net));
+    let sh = |cmd: &str| {
+        let o = std::process::Command::new("sh")
+            .args(["-c", cmd])
+            .output()
+            .unwrap();
+        String::from_utf8_lossy(&o.stdout).into_owned()
+    };
+    let tables = sh("nft list tables");
+    assert!(!tables.contains(&format!("peapod_{bridge}")), "{tables}");
+    let svc = c.arg("--service-cidr").unwrap();
+    assert_eq!(sh(&format!("ip route show {svc}")), "");
+    let dns = c.arg("--cluster-dns").unwrap();
+    assert!(!sh("ip -4 addr show dev lo").contains(&format!("{dns}/32")));
+    let links = sh("ip -br link");
+    assert!(!links.contains(&bridge), "{links}");
+    assert!(sh(&format!("ip link show master {bridge} 2>/dev/null")).is_empty());
 }

@@ -91,6 +91,12 @@ impl Cluster {
         c
     }
 
+    /// The value the server was started with for `flag` (e.g. "--cluster-cidr").
+    pub fn arg(&self, flag: &str) -> Option<String> {
+        let i = self.extra_args.iter().position(|a| a == flag)?;
+        self.extra_args.get(i + 1).cloned()
+    }
+
     pub fn data_dir(&self) -> &Path {
         self.dir.path()
     }
