@@ -7,7 +7,7 @@ use peapod_apiserver::exec::{ExecFuture, ExecRequest, ExecSession, ExecSource};
 use peapod_runtime::{ContainerState, Runtime};
 use serde_json::Value;
 use std::io::{Read, Write};
-use std::os::fd::{AsRawFd, OwnedFd};
+use std::os::fd::AsRawFd;
 use std::process::Stdio;
 use std::sync::Arc;
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
@@ -45,7 +45,7 @@ impl ExecSource for NodeExec {
                 )));
             };
             if req.tty {
-                tty_session(&rt, &id, &req)
+                tty_session(&rt, &id, &req).await
             } else {
                 pipe_session(&rt, &id, &req)
             }
@@ -65,7 +65,7 @@ async fn pump(mut from: impl tokio::io::AsyncRead + Unpin, to: mpsc::Sender<Byte
 
 fn pipe_session(rt: &Runtime, id: &str, req: &ExecRequest) -> Result<ExecSession, ApiError> {
     let mut child = rt
-        .exec_command(id, &req.command, false)
+        .exec_command(id, &req.command, None)
         .stdin(if req.stdin {
             Stdio::piped()
         } else {
@@ -114,24 +114,12 @@ fn pipe_session(rt: &Runtime, id: &str, req: &ExecRequest) -> Result<ExecSession
     })
 }
 
-fn tty_session(rt: &Runtime, id: &str, req: &ExecRequest) -> Result<ExecSession, ApiError> {
-    let pty =
-        nix::pty::openpty(None, None).map_err(|e| ApiError::Internal(format!("openpty: {e}")))?;
-    let slave: OwnedFd = pty.slave;
-    let dup = |fd: &OwnedFd| {
-        fd.try_clone()
-            .map(Stdio::from)
-            .map_err(|e| ApiError::Internal(format!("pty: {e}")))
-    };
-    let mut child = rt
-        .exec_command(id, &req.command, true)
-        .stdin(dup(&slave)?)
-        .stdout(dup(&slave)?)
-        .stderr(dup(&slave)?)
-        .spawn()
+async fn tty_session(rt: &Runtime, id: &str, req: &ExecRequest) -> Result<ExecSession, ApiError> {
+    let (mut child, master) = rt
+        .exec_tty(id, &req.command)
+        .await
         .map_err(|e| ApiError::Internal(format!("exec: {e}")))?;
-    drop(slave);
-    let master = std::fs::File::from(pty.master);
+    let master = std::fs::File::from(master);
     let master_fd = master.as_raw_fd();
     let mut reader = master
         .try_clone()

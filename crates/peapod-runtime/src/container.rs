@@ -494,12 +494,19 @@ async fn wait_for(path: &Path, within: Duration) -> bool {
 }
 
 impl Runtime {
-    /// A command that runs `command` in a running container (for interactive exec); its stdio
-    /// is the caller's to set (pipes, or a pty slave for a terminal).
-    pub fn exec_command(&self, id: &str, command: &[String], tty: bool) -> tokio::process::Command {
+    /// A command that runs `command` in a running container (for interactive exec): with its
+    /// stdio the caller's to set (pipes), or on a terminal the runtime makes inside the
+    /// container and sends to `console_socket`.
+    pub fn exec_command(
+        &self,
+        id: &str,
+        command: &[String],
+        console_socket: Option<&Path>,
+    ) -> tokio::process::Command {
         let mut cmd = tokio::process::Command::new(&self.tools.oci_runtime);
         cmd.arg("--root").arg(self.root.join("crun")).arg("exec");
-        if tty {
+        if let Some(sock) = console_socket {
+            cmd.args(["--tty", "--console-socket"]).arg(sock);
             // crun's --env replaces the process environment: pass the container's, plus TERM.
             let uid = id.get(..36).unwrap_or_default();
             let config = self.container_dir(uid, id).join("bundle/config.json");
@@ -525,4 +532,113 @@ impl Runtime {
         cmd.arg(id).args(command);
         cmd
     }
+}
+
+impl Runtime {
+    /// Runs `command` in a running container on a terminal of the container's own devpts (so
+    /// `tty` names it): the OCI runtime makes the pty and hands its master over a console
+    /// socket. Returns the runtime process (it exits with the command) and the pty master.
+    pub async fn exec_tty(
+        &self,
+        id: &str,
+        command: &[String],
+    ) -> Result<(tokio::process::Child, std::os::fd::OwnedFd)> {
+        let sock = std::env::temp_dir().join(format!("peapod-console-{:016x}.sock", rand_u64()));
+        let listener = std::os::unix::net::UnixListener::bind(&sock).map_err(io("bind", &sock))?;
+        let child = self
+            .exec_command(id, command, Some(&sock))
+            .stdin(std::process::Stdio::null())
+            .stdout(std::process::Stdio::null())
+            .stderr(std::process::Stdio::piped())
+            .spawn()
+            .map_err(io("run", &self.tools.oci_runtime));
+        let child = match child {
+            Ok(c) => c,
+            Err(e) => {
+                let _ = std::fs::remove_file(&sock);
+                return Err(e);
+            }
+        };
+        let sock2 = sock.clone();
+        let master = tokio::task::spawn_blocking(move || receive_console(listener, &sock2))
+            .await
+            .map_err(|e| RuntimeError::Invalid(e.to_string()))?;
+        let _ = std::fs::remove_file(&sock);
+        match master {
+            Ok(fd) => Ok((child, fd)),
+            Err(e) => {
+                let mut child = child;
+                let _ = child.start_kill();
+                let out = child.wait_with_output().await.ok();
+                let stderr = out
+                    .map(|o| String::from_utf8_lossy(&o.stderr).trim().to_string())
+                    .unwrap_or_default();
+                Err(RuntimeError::Command {
+                    program: "exec".into(),
+                    args: id.to_string(),
+                    message: format!("{e} {stderr}").trim().to_string(),
+                })
+            }
+        }
+    }
+}
+
+fn rand_u64() -> u64 {
+    use std::hash::{BuildHasher, Hasher};
+    let mut h = std::collections::hash_map::RandomState::new().build_hasher();
+    h.write_u128(
+        std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .map(|d| d.as_nanos())
+            .unwrap_or_default(),
+    );
+    h.finish()
+}
+
+/// Accepts the OCI runtime's connection on the console socket and takes the pty master it
+/// sends (SCM_RIGHTS), within ten seconds.
+fn receive_console(
+    listener: std::os::unix::net::UnixListener,
+    path: &Path,
+) -> std::result::Result<std::os::fd::OwnedFd, String> {
+    use nix::sys::socket::{recvmsg, ControlMessageOwned, MsgFlags};
+    use std::os::fd::{AsRawFd, FromRawFd};
+    listener
+        .set_nonblocking(true)
+        .map_err(|e| format!("console socket {}: {e}", path.display()))?;
+    let start = Instant::now();
+    let stream = loop {
+        match listener.accept() {
+            Ok((s, _)) => break s,
+            Err(e) if e.kind() == std::io::ErrorKind::WouldBlock => {
+                if start.elapsed() > Duration::from_secs(10) {
+                    return Err("no terminal from the OCI runtime within 10s".into());
+                }
+                std::thread::sleep(Duration::from_millis(2));
+            }
+            Err(e) => return Err(format!("console socket: {e}")),
+        }
+    };
+    stream
+        .set_nonblocking(false)
+        .map_err(|e| format!("console socket: {e}"))?;
+    let mut buf = [0u8; 4096];
+    let mut iov = [std::io::IoSliceMut::new(&mut buf)];
+    let mut space = nix::cmsg_space!([std::os::fd::RawFd; 1]);
+    let msg = recvmsg::<()>(
+        stream.as_raw_fd(),
+        &mut iov,
+        Some(&mut space),
+        MsgFlags::empty(),
+    )
+    .map_err(|e| format!("console socket: {e}"))?;
+    for c in msg.cmsgs().map_err(|e| format!("console socket: {e}"))? {
+        if let ControlMessageOwned::ScmRights(fds) = c {
+            if let Some(fd) = fds.first() {
+                // SAFETY: the kernel just installed this descriptor in our table for us.
+                return Ok(unsafe { std::os::fd::OwnedFd::from_raw_fd(*fd) });
+            }
+        }
+    }
+    Err("the OCI runtime sent no terminal".into())
 }

@@ -337,6 +337,22 @@ spec:
         c.ok_stdin(&["exec", "-i", "myapp-pod", "--", "cat"], "piped\n"),
         "piped\n"
     );
+    // With a terminal (kubectl needs one: `script` gives it a pty): the command's stdio is a
+    // terminal of the container's own devpts, so `tty` names it.
+    let cmd = format!(
+        "KUBECONFIG={} {} exec -it myapp-pod -- sh -c 'tty; exit 4'",
+        c.kubeconfig().display(),
+        common::kubectl_bin()
+    );
+    let out = std::process::Command::new("script")
+        .args(["-qec", &cmd, "/dev/null"])
+        .stdin(std::process::Stdio::null())
+        .output()
+        .unwrap();
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert!(text.contains("/dev/pts/0"), "{text}");
+    assert!(!text.contains("not a tty"), "{text}");
+    assert_eq!(out.status.code(), Some(4), "{text}");
 
     // Readiness: without the /hostname.html location nginx answers 404.
     c.ok(&[
