@@ -178,6 +178,21 @@ fn shell_words(line: &str) -> Vec<String> {
     out
 }
 
+/// Turns bridge netfilter on (the kubelet's prerequisite `net.bridge.bridge-nf-call-iptables =
+/// 1`, loading br_netfilter when it is a module) so that conntrack sees traffic bridged between
+/// pods; reports whether it is on.
+pub fn bridge_netfilter() -> bool {
+    let knob = std::path::Path::new("/proc/sys/net/bridge/bridge-nf-call-iptables");
+    if !knob.exists() {
+        let _ = std::process::Command::new("modprobe")
+            .arg("br_netfilter")
+            .stderr(std::process::Stdio::null())
+            .status();
+    }
+    let _ = std::fs::write(knob, "1");
+    std::fs::read_to_string(knob).is_ok_and(|v| v.trim() == "1")
+}
+
 #[cfg(test)]
 mod tests {
     use super::shell_words;
@@ -200,19 +215,4 @@ mod tests {
             ]
         );
     }
-}
-
-/// Turns bridge netfilter on (the kubelet's prerequisite `net.bridge.bridge-nf-call-iptables =
-/// 1`, loading br_netfilter when it is a module) so that conntrack sees traffic bridged between
-/// pods; reports whether it is on.
-pub fn bridge_netfilter() -> bool {
-    let knob = std::path::Path::new("/proc/sys/net/bridge/bridge-nf-call-iptables");
-    if !knob.exists() {
-        let _ = std::process::Command::new("modprobe")
-            .arg("br_netfilter")
-            .stderr(std::process::Stdio::null())
-            .status();
-    }
-    let _ = std::fs::write(knob, "1");
-    std::fs::read_to_string(knob).is_ok_and(|v| v.trim() == "1")
 }
