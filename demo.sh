@@ -5,11 +5,13 @@
 set -euo pipefail
 cd "$(dirname "$0")"
 export DEBIAN_FRONTEND=noninteractive
-for p in crun conmon catatonit containernetworking-plugins nftables iproute2; do
-  dpkg -s "$p" >/dev/null 2>&1 || { apt-get update -qq; apt-get install -y -qq crun conmon catatonit containernetworking-plugins nftables iproute2; break; }
+for p in crun conmon catatonit containernetworking-plugins iptables nftables iproute2; do
+  dpkg -s "$p" >/dev/null 2>&1 || { apt-get update -qq; apt-get install -y -qq crun conmon catatonit containernetworking-plugins iptables nftables iproute2; break; }
 done
 images/build.sh images/out
 cargo build --release
+# The per-container supervisor, linked statically: about 1 MiB resident beside each container.
+cargo rustc -q --release -p peapod --bin peapod-shim -- -C target-feature=+crt-static
 data="$PWD/demo-data"
 port="${PEAPOD_API_PORT:-6443}"
 # Its own session: Ctrl-C reaches this script (which deletes the pods first), not the server.

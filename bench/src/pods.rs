@@ -3,7 +3,7 @@
 //! a time; the same manifests through `podman kube play` in the same run, interleaved (the
 //! app container's StartedAt against a timestamp taken just before `kube play`), as a ratio.
 //! Then 200 running pods: the server's RSS (API server + controllers + agent) and the
-//! per-pod infrastructure (pause + conmon) RSS.
+//! per-pod infrastructure (pause + supervisor) RSS.
 //!
 //! Usage: pod-bench [PEAPOD_BINARY] [PODS=100] [PODMAN_PODS=20] [MANY=200]
 //! Needs images/out (images/build.sh) and, for the peer, podman.
@@ -296,7 +296,8 @@ async fn main() -> anyhow::Result<()> {
     tokio::time::sleep(Duration::from_secs(5)).await;
     let server_rss = server.rss_kib();
     let data = server.dir.path().display().to_string();
-    // conmon names the bundle under the data dir; the pause processes run `/pause -P`.
+    // The supervisors (peapod-shim or conmon) name the bundle under the data dir; the pause
+    // processes run `/pause -P`.
     let mut infra = rss_of(&format!("{data}/runtime/pods/"));
     infra.extend(rss_of("/pause -P "));
     let rss_total: u64 = infra.iter().map(|p| p.0).sum();

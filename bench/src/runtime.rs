@@ -92,12 +92,14 @@ async fn main() -> anyhow::Result<()> {
         let id = rt.create_container(&uid, &c).await?;
         rt.start_container(&uid, &id).await?;
         to_running.push(t.elapsed().as_secs_f64() * 1000.0);
-        let conmon_pid: u32 =
-            std::fs::read_to_string(rt.pod_dir(&uid).join("containers/app-0/conmon.pid"))
-                .ok()
-                .and_then(|s| s.trim().parse().ok())
-                .unwrap_or(0);
-        infra_kib.push((rss_kib(sb.pause_pid) + rss_kib(conmon_pid)) as f64);
+        // The supervisor: peapod-shim, or conmon when the shim is not built.
+        let dir = rt.pod_dir(&uid).join("containers/app-0");
+        let supervisor_pid: u32 = ["shim.pid", "conmon.pid"]
+            .iter()
+            .find_map(|f| std::fs::read_to_string(dir.join(f)).ok())
+            .and_then(|s| s.trim().parse().ok())
+            .unwrap_or(0);
+        infra_kib.push((rss_kib(sb.pause_pid) + rss_kib(supervisor_pid)) as f64);
         // A `true` container in the same sandbox: until its exit is observed.
         let t = Instant::now();
         let c = ContainerConfig {

@@ -3,6 +3,7 @@
 //! records its exit code, independently of the agent.
 
 use crate::config::ContainerConfig;
+use crate::host::Supervisor;
 use crate::oci::{container_spec, resolve_user, ContainerSpecInput};
 use crate::runtime::{
     io, now_rfc3339_nanos, unix_to_rfc3339, write_atomic, Result, Runtime, RuntimeError,
@@ -263,30 +264,51 @@ impl Runtime {
                 source: e.into(),
             })?;
         let child_fd = sync_w.as_raw_fd();
-        let mut cmd = tokio::process::Command::new(&self.tools.conmon);
-        cmd.args(["--api-version", "1", "-c", id, "-u", id, "-n", &rec.name])
-            .arg("-r")
-            .arg(&self.tools.oci_runtime)
-            .arg("--runtime-arg")
-            .arg(format!("--root={}", path_str(&self.root.join("crun"))))
-            .arg("-b")
-            .arg(dir.join("bundle"))
-            .arg("-p")
-            .arg(dir.join("pid"))
-            .arg("-P")
-            .arg(dir.join("conmon.pid"))
-            .arg("-l")
-            .arg(format!("k8s-file:{}", path_str(&log)))
-            .arg("--log-size-max")
-            .arg(self.log_policy.max_size.saturating_mul(4).to_string())
-            .arg("--exit-dir")
-            .arg(&exits)
-            .arg("-0")
-            .arg(&dir)
-            .arg("--socket-dir-path")
-            .arg(self.pod_dir(uid).join("attach"))
-            .args(["--log-level", "error"])
-            .env("_OCI_SYNCPIPE", child_fd.to_string())
+        let supervisor = self.tools.supervisor.path().to_path_buf();
+        let mut cmd = tokio::process::Command::new(&supervisor);
+        match &self.tools.supervisor {
+            Supervisor::Shim(_) => {
+                let args = crate::shim::ShimArgs {
+                    id: id.to_string(),
+                    runtime: self.tools.oci_runtime.clone(),
+                    runtime_root: self.root.join("crun"),
+                    bundle: dir.join("bundle"),
+                    pid_file: dir.join("pid"),
+                    shim_pid_file: dir.join("shim.pid"),
+                    log: log.clone(),
+                    log_max: self.log_policy.max_size.saturating_mul(4),
+                    exit_file: exits.join(id),
+                    oom_file: dir.join("oom"),
+                };
+                cmd.args(args.to_args());
+            }
+            Supervisor::Conmon(_) => {
+                cmd.args(["--api-version", "1", "-c", id, "-u", id, "-n", &rec.name])
+                    .arg("-r")
+                    .arg(&self.tools.oci_runtime)
+                    .arg("--runtime-arg")
+                    .arg(format!("--root={}", path_str(&self.root.join("crun"))))
+                    .arg("-b")
+                    .arg(dir.join("bundle"))
+                    .arg("-p")
+                    .arg(dir.join("pid"))
+                    .arg("-P")
+                    .arg(dir.join("conmon.pid"))
+                    .arg("-l")
+                    .arg(format!("k8s-file:{}", path_str(&log)))
+                    .arg("--log-size-max")
+                    .arg(self.log_policy.max_size.saturating_mul(4).to_string())
+                    .arg("--exit-dir")
+                    .arg(&exits)
+                    .arg("-0")
+                    .arg(&dir)
+                    .arg("--socket-dir-path")
+                    .arg(self.pod_dir(uid).join("attach"))
+                    .args(["--log-level", "error"]);
+                let _ = std::fs::create_dir_all(self.pod_dir(uid).join("attach"));
+            }
+        }
+        cmd.env("_OCI_SYNCPIPE", child_fd.to_string())
             .stdin(std::process::Stdio::null())
             .stdout(std::process::Stdio::null())
             .stderr(std::process::Stdio::piped());
@@ -294,8 +316,7 @@ impl Runtime {
         unsafe {
             cmd.pre_exec(move || crate::sys::inherit_fd(child_fd));
         }
-        let _ = std::fs::create_dir_all(self.pod_dir(uid).join("attach"));
-        let out = cmd.output().await.map_err(io("run", &self.tools.conmon))?;
+        let out = cmd.output().await.map_err(io("run", &supervisor))?;
         drop(sync_w);
         let reply = tokio::task::spawn_blocking(move || {
             let mut f = std::fs::File::from(sync_r);
@@ -332,7 +353,7 @@ impl Runtime {
                     )
                 });
             return Err(RuntimeError::Command {
-                program: "conmon".into(),
+                program: supervisor.display().to_string(),
                 args: id.to_string(),
                 message: msg,
             });
@@ -382,9 +403,22 @@ impl Runtime {
             match self.oci_state(id).await? {
                 Some((s, pid)) if s == "running" => ContainerState::Running { started_at, pid },
                 Some((s, _)) if s == "created" => ContainerState::Created,
-                // Stopped but conmon has not written the exit file yet: still finishing.
+                // Stopped but the supervisor has not written the exit file yet: still
+                // finishing, unless the supervisor is gone (killed): then the exit code is
+                // lost, and the exit file says so (255) for every later look.
                 Some((s, pid)) if s == "stopped" && rec.started_at.is_some() => {
-                    ContainerState::Running { started_at, pid }
+                    if supervisor_alive(&dir, id) {
+                        ContainerState::Running { started_at, pid }
+                    } else if exit_file.exists() {
+                        // It wrote the exit file and ended in between.
+                        return Box::pin(self.container_status(uid, id)).await;
+                    } else {
+                        tracing::warn!(container = %id, "the container's supervisor died before it; its exit code is lost");
+                        let tmp = exit_file.with_extension("tmp");
+                        std::fs::write(&tmp, "255").map_err(io("write", &tmp))?;
+                        std::fs::rename(&tmp, &exit_file).map_err(io("rename", &exit_file))?;
+                        return Box::pin(self.container_status(uid, id)).await;
+                    }
                 }
                 _ if rec.started_at.is_none() => ContainerState::Created,
                 _ => ContainerState::Unknown,
@@ -480,6 +514,18 @@ impl Runtime {
             ))),
         }
     }
+}
+
+/// Whether the container's supervisor (peapod-shim or conmon) still runs: its pid file names
+/// a live process whose command line mentions the container.
+fn supervisor_alive(dir: &Path, id: &str) -> bool {
+    ["shim.pid", "conmon.pid"].iter().any(|f| {
+        std::fs::read_to_string(dir.join(f))
+            .ok()
+            .and_then(|p| p.trim().parse::<u32>().ok())
+            .and_then(|pid| std::fs::read(format!("/proc/{pid}/cmdline")).ok())
+            .is_some_and(|cmd| String::from_utf8_lossy(&cmd).contains(id))
+    })
 }
 
 async fn wait_for(path: &Path, within: Duration) -> bool {

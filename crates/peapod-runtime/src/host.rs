@@ -7,6 +7,8 @@ use std::path::{Path, PathBuf};
 pub enum HostError {
     #[error("{0} not found on PATH: install the Debian package {1}")]
     Missing(&'static str, &'static str),
+    #[error("PEAPOD_SHIM={0}: no such file (it is built with peapod: cargo build --release), or say PEAPOD_SHIM=conmon")]
+    NoShim(PathBuf),
     #[error("{action} {path}: {source}")]
     Io {
         action: &'static str,
@@ -28,8 +30,61 @@ fn which(name: &str) -> Option<PathBuf> {
 pub struct Tools {
     /// crun or runc.
     pub oci_runtime: PathBuf,
-    pub conmon: PathBuf,
+    /// What supervises each container.
+    pub supervisor: Supervisor,
     pub catatonit: PathBuf,
+}
+
+/// The per-container supervisor: peapod's own shim (next to the running binary, or
+/// `PEAPOD_SHIM`), else conmon. `PEAPOD_SHIM=conmon` chooses conmon.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Supervisor {
+    Shim(PathBuf),
+    Conmon(PathBuf),
+}
+
+impl Supervisor {
+    fn find() -> Result<Supervisor, HostError> {
+        let wanted = std::env::var_os("PEAPOD_SHIM");
+        let conmon = || {
+            which("conmon")
+                .map(Supervisor::Conmon)
+                .ok_or(HostError::Missing("conmon", "conmon"))
+        };
+        if wanted.as_deref() == Some(std::ffi::OsStr::new("conmon")) {
+            return conmon();
+        }
+        if let Some(p) = wanted {
+            let p = PathBuf::from(p);
+            return if p.is_file() {
+                Ok(Supervisor::Shim(p))
+            } else {
+                Err(HostError::NoShim(p))
+            };
+        }
+        // Beside the running binary; for test binaries (target/*/deps), one level up.
+        let exe = std::env::current_exe().ok();
+        let dir = exe.as_deref().and_then(Path::parent);
+        let candidates = [
+            dir,
+            dir.filter(|d| d.ends_with("deps")).and_then(Path::parent),
+        ];
+        let found = candidates
+            .into_iter()
+            .flatten()
+            .map(|d| d.join("peapod-shim"))
+            .find(|p| p.is_file());
+        match found {
+            Some(p) => Ok(Supervisor::Shim(p)),
+            None => conmon(),
+        }
+    }
+
+    pub fn path(&self) -> &Path {
+        match self {
+            Supervisor::Shim(p) | Supervisor::Conmon(p) => p,
+        }
+    }
 }
 
 /// Which OCI runtime to use.
@@ -53,7 +108,7 @@ impl Tools {
         };
         Ok(Tools {
             oci_runtime,
-            conmon: which("conmon").ok_or(HostError::Missing("conmon", "conmon"))?,
+            supervisor: Supervisor::find()?,
             catatonit: which("catatonit").ok_or(HostError::Missing("catatonit", "catatonit"))?,
         })
     }

@@ -12,6 +12,7 @@ pub mod pull;
 pub mod runtime;
 pub mod sandbox;
 pub mod seccomp;
+pub mod shim;
 pub mod sys;
 
 pub use container::{ContainerState, ContainerStatus};

@@ -97,7 +97,7 @@ impl Runtime {
             std::fs::rename(&tmp, &pause).map_err(io("rename", &pause))?;
         }
         let images = Arc::new(ImageStore::open(&data_dir.join("images"))?);
-        tracing::info!(oci_runtime = %tools.oci_runtime.display(), conmon = %tools.conmon.display(), "container runtime ready");
+        tracing::info!(oci_runtime = %tools.oci_runtime.display(), supervisor = %tools.supervisor.path().display(), "container runtime ready");
         let bpf_cache = (tools.oci_runtime.file_name() == Some(std::ffi::OsStr::new("crun")))
             .then(|| crate::seccomp::BpfCache::open(root.join("seccomp-cache")));
         Ok(Runtime {

@@ -32,3 +32,144 @@ pub fn set_winsize(fd: RawFd, cols: u16, rows: u16) -> std::io::Result<()> {
     }
     Ok(())
 }
+
+/// fork(2): `Some(0)` in the child, `Some(pid)` in the parent. Only for a process that has a
+/// single thread (the shim, before it starts anything).
+pub(crate) fn fork_single_threaded() -> std::io::Result<i32> {
+    // SAFETY: the caller guarantees no other thread exists, so the child is consistent.
+    match unsafe { libc::fork() } {
+        -1 => Err(std::io::Error::last_os_error()),
+        pid => Ok(pid),
+    }
+}
+
+/// Detaches into a new session and becomes the subreaper of everything started below, with
+/// stdin/stdout/stderr on /dev/null.
+pub(crate) fn daemonize_as_subreaper() {
+    // SAFETY: plain syscalls on this process with valid arguments.
+    unsafe {
+        libc::setsid();
+        libc::prctl(libc::PR_SET_CHILD_SUBREAPER, 1, 0, 0, 0);
+    }
+    if let Ok(null) = std::fs::OpenOptions::new()
+        .read(true)
+        .write(true)
+        .open("/dev/null")
+    {
+        for fd in 0..3 {
+            // SAFETY: dup2 of an open descriptor onto the standard descriptors.
+            unsafe { libc::dup2(std::os::fd::AsRawFd::as_raw_fd(&null), fd) };
+        }
+    }
+}
+
+/// Takes ownership of a descriptor handed over by the parent (e.g. `_OCI_SYNCPIPE`).
+pub(crate) fn adopt_fd(fd: RawFd) -> std::fs::File {
+    // SAFETY: the parent passed this descriptor to this process for its exclusive use.
+    unsafe { std::os::fd::FromRawFd::from_raw_fd(fd) }
+}
+
+/// A close-on-exec pipe: (read end, write end).
+pub(crate) fn pipe() -> std::io::Result<(std::os::fd::OwnedFd, std::os::fd::OwnedFd)> {
+    let mut fds = [0; 2];
+    // SAFETY: pipe2 fills the two-element array.
+    if unsafe { libc::pipe2(fds.as_mut_ptr(), libc::O_CLOEXEC) } < 0 {
+        return Err(std::io::Error::last_os_error());
+    }
+    // SAFETY: both descriptors were just created for us.
+    Ok(unsafe {
+        (
+            std::os::fd::FromRawFd::from_raw_fd(fds[0]),
+            std::os::fd::FromRawFd::from_raw_fd(fds[1]),
+        )
+    })
+}
+
+/// SIGCHLD blocked and delivered through a non-blocking signalfd.
+pub(crate) fn sigchld_fd() -> std::io::Result<std::os::fd::OwnedFd> {
+    // SAFETY: sigset manipulation on a local set; signalfd returns a new descriptor.
+    unsafe {
+        let mut set: libc::sigset_t = std::mem::zeroed();
+        libc::sigemptyset(&mut set);
+        libc::sigaddset(&mut set, libc::SIGCHLD);
+        if libc::sigprocmask(libc::SIG_BLOCK, &set, std::ptr::null_mut()) < 0 {
+            return Err(std::io::Error::last_os_error());
+        }
+        let fd = libc::signalfd(-1, &set, libc::SFD_CLOEXEC | libc::SFD_NONBLOCK);
+        if fd < 0 {
+            return Err(std::io::Error::last_os_error());
+        }
+        Ok(std::os::fd::FromRawFd::from_raw_fd(fd))
+    }
+}
+
+/// Reads a non-blocking descriptor until it has nothing more; returns the bytes read.
+pub(crate) fn read_available(fd: RawFd, buf: &mut [u8]) -> usize {
+    let mut total = 0;
+    loop {
+        // SAFETY: reading into a caller-owned buffer.
+        let n = unsafe { libc::read(fd, buf.as_mut_ptr().cast(), buf.len()) };
+        if n <= 0 {
+            return total;
+        }
+        total += n as usize;
+    }
+}
+
+/// One read(2) into `buf`: the byte count, 0 at end-of-file.
+pub(crate) fn read_once(fd: RawFd, buf: &mut [u8]) -> std::io::Result<usize> {
+    // SAFETY: reading into a caller-owned buffer.
+    let n = unsafe { libc::read(fd, buf.as_mut_ptr().cast(), buf.len()) };
+    if n < 0 {
+        Err(std::io::Error::last_os_error())
+    } else {
+        Ok(n as usize)
+    }
+}
+
+/// Reaps every exited child without blocking: (pid, exit code, 128 + signal for a signal).
+pub(crate) fn reap_children() -> Vec<(i32, i32)> {
+    let mut out = Vec::new();
+    loop {
+        let mut st = 0;
+        // SAFETY: waitpid with a valid status pointer.
+        let pid = unsafe { libc::waitpid(-1, &mut st, libc::WNOHANG) };
+        if pid <= 0 {
+            return out;
+        }
+        let code = if libc::WIFEXITED(st) {
+            libc::WEXITSTATUS(st)
+        } else if libc::WIFSIGNALED(st) {
+            128 + libc::WTERMSIG(st)
+        } else {
+            255
+        };
+        out.push((pid, code));
+    }
+}
+
+/// poll(2) for readability: the descriptors that are ready (or hung up).
+pub(crate) fn poll_readable(fds: &[RawFd]) -> std::io::Result<Vec<RawFd>> {
+    let mut p: Vec<libc::pollfd> = fds
+        .iter()
+        .map(|fd| libc::pollfd {
+            fd: *fd,
+            events: libc::POLLIN,
+            revents: 0,
+        })
+        .collect();
+    // SAFETY: p is a valid array of pollfd for its length.
+    let n = unsafe { libc::poll(p.as_mut_ptr(), p.len() as libc::nfds_t, -1) };
+    if n < 0 {
+        return Err(std::io::Error::last_os_error());
+    }
+    Ok(p.iter().filter(|x| x.revents != 0).map(|x| x.fd).collect())
+}
+
+pub(crate) fn set_nonblocking(fd: RawFd) {
+    // SAFETY: fcntl on a descriptor the caller owns.
+    unsafe {
+        let fl = libc::fcntl(fd, libc::F_GETFL);
+        libc::fcntl(fd, libc::F_SETFL, fl | libc::O_NONBLOCK);
+    }
+}

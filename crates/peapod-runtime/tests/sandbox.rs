@@ -233,3 +233,46 @@ async fn exit_codes_survive_the_agent_and_pid_sharing() {
     }
     rt.remove_sandbox(uid).await.unwrap();
 }
+
+/// The supervisor killed with -9: the container runs on, and once it ends its state is not
+/// "running" forever but exited with the lost-exit-code marker 255.
+#[tokio::test]
+async fn a_killed_supervisor_does_not_leave_a_container_running_forever() {
+    if !is_root() {
+        eprintln!("skipped: needs root");
+        return;
+    }
+    let Some(archive) = image_archive("busybox-latest.oci.tar") else {
+        eprintln!("skipped: no busybox-latest.oci.tar (run images/build.sh)");
+        return;
+    };
+    let dir = tempfile::tempdir().unwrap();
+    let uid = "aaaaaaaa-3333-3333-4444-555555555555";
+    let rt = Runtime::open(dir.path(), OciRuntimeKind::Crun).unwrap();
+    rt.images.import_archive(&archive).unwrap();
+    rt.run_sandbox(&sandbox(uid, false)).await.unwrap();
+    let id = rt
+        .create_container(uid, &container("orphan", "sleep 1; exit 3"))
+        .await
+        .unwrap();
+    rt.start_container(uid, &id).await.unwrap();
+    let cdir = rt.pod_dir(uid).join("containers/orphan-0");
+    let pid = ["shim.pid", "conmon.pid"]
+        .iter()
+        .find_map(|f| std::fs::read_to_string(cdir.join(f)).ok())
+        .expect("supervisor pid file");
+    std::process::Command::new("kill")
+        .args(["-9", pid.trim()])
+        .status()
+        .unwrap();
+    assert!(matches!(
+        rt.container_status(uid, &id).await.unwrap().state,
+        ContainerState::Running { .. }
+    ));
+    tokio::time::sleep(Duration::from_millis(1500)).await;
+    match wait_exit(&rt, uid, &id).await {
+        ContainerState::Exited { exit_code, .. } => assert_eq!(exit_code, 255),
+        other => panic!("{other:?}"),
+    }
+    rt.remove_sandbox(uid).await.unwrap();
+}
