@@ -1187,3 +1187,34 @@ spec:
     assert!(!links.contains(&bridge), "{links}");
     assert!(sh(&format!("ip link show master {bridge} 2>/dev/null")).is_empty());
 }
+
+/// A container over its memory limit is killed by the kernel and shows OOMKilled (exit 137),
+/// as the supervisor reads the OOM kill from the container's memory cgroup.
+#[test]
+fn memory_limit_gives_oom_killed() {
+    let Some(c) = Cluster::start_node() else {
+        return;
+    };
+    let pod = r#"
+apiVersion: v1
+kind: Pod
+metadata: {name: hog}
+spec:
+  restartPolicy: Never
+  containers:
+  - name: hog
+    image: busybox
+    command: [dd, "if=/dev/zero", "of=/dev/null", "bs=64M", "count=1"]
+    resources: {limits: {memory: 16Mi}}
+"#;
+    c.ok_stdin(&["apply", "-f", "-"], pod);
+    wait_status(&c, "hog", "OOMKilled", 30);
+    let t = c.ok(&[
+        "get",
+        "pod",
+        "hog",
+        "-o",
+        "jsonpath={.status.containerStatuses[0].state.terminated.reason} {.status.containerStatuses[0].state.terminated.exitCode} {.status.phase}",
+    ]);
+    assert_eq!(t, "OOMKilled 137 Failed");
+}
