@@ -5,6 +5,7 @@
 mod backoff;
 mod events;
 pub mod exec;
+mod grpc_probe;
 mod hooks;
 pub mod logs;
 mod net;

@@ -46,7 +46,7 @@ fn resolve_port(port: &IntOrString, c: &Container) -> Option<u16> {
 
 /// Runs `f` on a fresh thread that joins the network namespace at `netns` and then ends (a
 /// pooled thread must never be left in a pod's namespace).
-async fn in_netns<T: Send + 'static>(
+pub(crate) async fn in_netns<T: Send + 'static>(
     netns: PathBuf,
     f: impl FnOnce() -> T + Send + 'static,
 ) -> Result<T, String> {
@@ -198,7 +198,15 @@ pub async fn run_once(
         .await
         .and_then(|r| r);
     }
-    Err("probe handler not supported by peapod (grpc)".into())
+    if let Some(g) = &probe.grpc {
+        let addr: SocketAddr = match format!("{ip}:{}", g.port).parse() {
+            Ok(a) => a,
+            Err(_) => return Err(format!("invalid address {ip}:{}", g.port)),
+        };
+        let service = g.service.clone().unwrap_or_default();
+        return crate::grpc_probe::check(netns, addr, &service, timeout).await;
+    }
+    Err("the probe has no handler".into())
 }
 
 /// Threshold smoothing of one probe's results (the kubelet's worker).
