@@ -565,6 +565,7 @@ impl Resolver<'_> {
             },
             resources: resources(c),
             termination_message_path: c.termination_message_path.clone(),
+            pid_namespace_of: None,
         })
     }
 }

@@ -2,7 +2,7 @@
 //! decided: container statuses, phase (getPhase), conditions with transition times, and QoS.
 //! Pure functions, so every rule is unit-tested.
 
-use k8s_openapi::api::core::v1::{Container, Pod};
+use k8s_openapi::api::core::v1::{Container, Pod, PodSpec};
 use peapod_runtime::{ContainerState, ContainerStatus};
 use serde_json::{json, Value};
 use std::collections::HashMap;
@@ -57,7 +57,26 @@ fn trim_nanos(t: &str) -> String {
     }
 }
 
-/// One entry of containerStatuses / initContainerStatuses.
+/// The pod's ephemeral containers as plain containers (the fields they share), each with its
+/// targetContainerName.
+pub fn ephemeral_containers(spec: &PodSpec) -> Vec<(Container, Option<String>)> {
+    spec.ephemeral_containers
+        .iter()
+        .flatten()
+        .filter_map(|e| {
+            let mut v = serde_json::to_value(e).ok()?;
+            let target = v
+                .as_object_mut()?
+                .remove("targetContainerName")
+                .and_then(|t| t.as_str().map(String::from));
+            serde_json::from_value::<Container>(v)
+                .ok()
+                .map(|c| (c, target))
+        })
+        .collect()
+}
+
+/// One entry of containerStatuses / initContainerStatuses / ephemeralContainerStatuses.
 pub fn container_status(c: &Container, o: &Observed, default_waiting: &str, init: bool) -> Value {
     let image = c.image.clone().unwrap_or_default();
     let restart_count = o.latest.as_ref().map(|l| l.attempt).unwrap_or(0);
@@ -507,6 +526,21 @@ pub fn pod_status(i: &StatusInput<'_>) -> Value {
     }
     if has_init {
         status["initContainerStatuses"] = json!(init_statuses);
+    }
+    let ephemeral = ephemeral_containers(&spec);
+    if !ephemeral.is_empty() {
+        let list: Vec<Value> = ephemeral
+            .iter()
+            .map(|(c, _)| {
+                container_status(
+                    c,
+                    i.obs.get(&c.name).unwrap_or(&Observed::default()),
+                    app_default,
+                    false,
+                )
+            })
+            .collect();
+        status["ephemeralContainerStatuses"] = json!(list);
     }
     for k in ["reason", "message", "nominatedNodeName"] {
         if let Some(v) = i.previous.get(k) {

@@ -191,7 +191,11 @@ impl PodWorker {
         }
         let probes = self.probes.lock().map(|p| p.clone()).unwrap_or_default();
         let mut out = HashMap::new();
-        for (c, _) in all_containers(pod) {
+        let spec = pod.spec.clone().unwrap_or_default();
+        let ephemeral = crate::status::ephemeral_containers(&spec)
+            .into_iter()
+            .map(|(c, _)| (c, false));
+        for (c, _) in all_containers(pod).into_iter().chain(ephemeral) {
             let mut list = by_name.remove(&c.name).unwrap_or_default();
             list.sort_by_key(|s| s.attempt);
             let latest = list.pop();
@@ -383,6 +387,26 @@ impl PodWorker {
             .collect();
         self.killing.retain(|id| running.contains(id));
 
+        // Ephemeral containers (kubectl debug) start once, whatever the pod's progress, and are
+        // never restarted; with a target they join its PID namespace.
+        for (c, target) in crate::status::ephemeral_containers(&spec) {
+            let o = obs.get(&c.name).cloned().unwrap_or_default();
+            if !matches!(
+                o.latest.as_ref().map(|l| &l.state),
+                None | Some(ContainerState::Created)
+            ) {
+                continue;
+            }
+            let pid_ns = target.and_then(|t| match obs.get(&t)?.latest.as_ref()?.state {
+                ContainerState::Running { pid, .. } => Some(pid),
+                _ => None,
+            });
+            let fp = format!("spec.ephemeralContainers{{{}}}", c.name);
+            if let Some(d) = self.start_with(pod, &c, fp, 0, pid_ns).await {
+                next = next.min(d);
+            }
+        }
+
         // Init containers, in order: the first not done is started (or waited for).
         let mut initialized = true;
         let app_ran = spec
@@ -519,7 +543,21 @@ impl PodWorker {
         init: bool,
         attempt: u32,
     ) -> Option<Duration> {
-        let obj = self.obj_ref(pod, Some(field_path(&c.name, init)));
+        self.start_with(pod, c, field_path(&c.name, init), attempt, None)
+            .await
+    }
+
+    /// `start` for any kind of container: `fp` is its field path in events, `pid_ns` the
+    /// process whose PID namespace it joins (an ephemeral container's target).
+    async fn start_with(
+        &mut self,
+        pod: &Pod,
+        c: &Container,
+        fp: String,
+        attempt: u32,
+        pid_ns: Option<u32>,
+    ) -> Option<Duration> {
+        let obj = self.obj_ref(pod, Some(fp));
         if let Err(wait) = self.ensure_image(c, &obj, attempt).await {
             return Some(wait);
         }
@@ -538,7 +576,10 @@ impl PodWorker {
         };
         let t = std::time::Instant::now();
         let cfg = match resolver.container_config(c, attempt, &volumes_dir).await {
-            Ok(cfg) => cfg,
+            Ok(mut cfg) => {
+                cfg.pid_namespace_of = pid_ns;
+                cfg
+            }
             Err(e) => {
                 self.ctx
                     .recorder
@@ -909,12 +950,24 @@ impl PodWorker {
             .unwrap_or(30)
             .max(MIN_GRACE as i64) as u64;
         let obs = self.observe(pod).await;
-        let mut order: Vec<(Container, bool)> = spec
+        // Regular and ephemeral containers first, then sidecars in reverse order.
+        let mut order: Vec<(Container, String)> = spec
             .containers
             .iter()
             .cloned()
-            .map(|c| (c, false))
+            .map(|c| {
+                let fp = field_path(&c.name, false);
+                (c, fp)
+            })
             .collect();
+        order.extend(
+            crate::status::ephemeral_containers(&spec)
+                .into_iter()
+                .map(|(c, _)| {
+                    let fp = format!("spec.ephemeralContainers{{{}}}", c.name);
+                    (c, fp)
+                }),
+        );
         order.extend(
             spec.init_containers
                 .clone()
@@ -922,10 +975,13 @@ impl PodWorker {
                 .into_iter()
                 .filter(is_sidecar)
                 .rev()
-                .map(|c| (c, true)),
+                .map(|c| {
+                    let fp = field_path(&c.name, true);
+                    (c, fp)
+                }),
         );
         let mut stops = Vec::new();
-        for (c, init) in order {
+        for (c, fp) in order {
             let Some(l) = obs.get(&c.name).and_then(|o| o.latest.clone()) else {
                 continue;
             };
@@ -933,7 +989,7 @@ impl PodWorker {
                 continue;
             }
             if !reason.is_empty() {
-                let obj = self.obj_ref(pod, Some(field_path(&c.name, init)));
+                let obj = self.obj_ref(pod, Some(fp.clone()));
                 self.ctx
                     .recorder
                     .normal(&obj, "Killing", &format!("Stopping container {}", c.name))
@@ -952,7 +1008,7 @@ impl PodWorker {
                 .map(|s| s.netns)
                 .unwrap_or_default();
             let recorder = self.ctx.recorder.clone();
-            let obj = self.obj_ref(pod, Some(field_path(&c.name, init)));
+            let obj = self.obj_ref(pod, Some(fp));
             stops.push(async move {
                 let started = std::time::Instant::now();
                 if let Some(h) = pre_stop {

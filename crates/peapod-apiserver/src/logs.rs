@@ -94,20 +94,25 @@ pub fn check_request(
             return Err(ApiError::BadRequest(msg));
         }
     };
-    if !app.contains(&container) && !init.contains(&container) {
+    let ephemeral = names(pod, "ephemeralContainers");
+    if !app.contains(&container) && !init.contains(&container) && !ephemeral.contains(&container) {
         return Err(ApiError::BadRequest(format!(
             "container {container} is not valid for pod {pod_name}"
         )));
     }
-    let status = ["/status/initContainerStatuses", "/status/containerStatuses"]
-        .iter()
-        .flat_map(|p| {
-            pod.pointer(p)
-                .and_then(Value::as_array)
-                .cloned()
-                .unwrap_or_default()
-        })
-        .find(|s| s.get("name").and_then(Value::as_str) == Some(container.as_str()));
+    let status = [
+        "/status/initContainerStatuses",
+        "/status/containerStatuses",
+        "/status/ephemeralContainerStatuses",
+    ]
+    .iter()
+    .flat_map(|p| {
+        pod.pointer(p)
+            .and_then(Value::as_array)
+            .cloned()
+            .unwrap_or_default()
+    })
+    .find(|s| s.get("name").and_then(Value::as_str) == Some(container.as_str()));
     if opts.previous {
         if status
             .as_ref()

@@ -88,4 +88,7 @@ pub struct ContainerConfig {
     pub security: SecurityConfig,
     pub resources: Resources,
     pub termination_message_path: Option<String>,
+    /// Join the PID namespace of this process (an ephemeral container's targetContainerName:
+    /// the target's pid) instead of the pod's.
+    pub pid_namespace_of: Option<u32>,
 }

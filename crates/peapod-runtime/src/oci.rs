@@ -394,7 +394,10 @@ pub fn container_spec(i: &ContainerSpecInput<'_>, user: (u32, u32)) -> Result<Sp
         ns(LinuxNamespaceType::Uts, pid_ns("uts"))?,
         ns(LinuxNamespaceType::Cgroup, None)?,
     ];
-    namespaces.push(if i.sandbox.share_pid {
+    namespaces.push(if let Some(target) = cfg.pid_namespace_of {
+        let path = PathBuf::from(format!("/proc/{target}/ns/pid"));
+        ns(LinuxNamespaceType::Pid, Some(path))?
+    } else if i.sandbox.share_pid {
         ns(LinuxNamespaceType::Pid, pid_ns("pid"))?
     } else {
         ns(LinuxNamespaceType::Pid, None)?

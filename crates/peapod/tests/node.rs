@@ -1218,3 +1218,69 @@ spec:
     ]);
     assert_eq!(t, "OOMKilled 137 Failed");
 }
+
+/// `kubectl debug` adds an ephemeral container through pods/ephemeralcontainers: it runs once
+/// in the target's PID namespace, has its status and logs, takes exec, and cannot be removed.
+#[test]
+fn ephemeral_debug_container() {
+    let Some(c) = Cluster::start_node() else {
+        return;
+    };
+    c.ok(&["run", "web", "--image=myapp:v1"]);
+    wait_for(30, "web ready", || {
+        (row(&c, "web").0 == "1/1").then_some(())
+    });
+    let out = c.kubectl(&[
+        "debug",
+        "web",
+        "--image=busybox",
+        "--target=web",
+        "--container=dbg",
+        "--",
+        "sh",
+        "-c",
+        "echo debugging; sleep 1000",
+    ]);
+    assert!(out.status.success(), "{out:?}");
+    assert!(
+        String::from_utf8_lossy(&out.stderr).contains("Targeting container \"web\"")
+            || String::from_utf8_lossy(&out.stdout).contains("Targeting container \"web\""),
+        "{out:?}"
+    );
+    wait_for(20, "dbg running", || {
+        let s = c.ok(&[
+            "get",
+            "pod",
+            "web",
+            "-o",
+            "jsonpath={.status.ephemeralContainerStatuses[0].state.running.startedAt}",
+        ]);
+        (!s.is_empty()).then_some(())
+    });
+    // The target's processes are visible: its PID namespace is shared.
+    let ps = c.ok(&["exec", "web", "-c", "dbg", "--", "ps"]);
+    assert!(ps.contains("nginx: master process"), "{ps}");
+    assert_eq!(c.ok(&["logs", "web", "-c", "dbg"]).trim(), "debugging");
+    // Not counted in READY.
+    assert_eq!(row(&c, "web").0, "1/1");
+    let d = c.ok(&["describe", "pod", "web"]);
+    assert!(d.contains("Ephemeral Containers:\n  dbg:"), "{d}");
+    assert!(d.contains("Started container dbg"), "{d}");
+    // Ephemeral containers can only be added.
+    let mut pod: serde_json::Value =
+        serde_json::from_str(&c.ok(&["get", "pod", "web", "-o", "json"])).unwrap();
+    pod["spec"]["ephemeralContainers"] = serde_json::json!([]);
+    let file = c.data_dir().join("eph.json");
+    std::fs::write(&file, pod.to_string()).unwrap();
+    let err = c.fails(&[
+        "replace",
+        "--raw",
+        "/api/v1/namespaces/default/pods/web/ephemeralcontainers",
+        "-f",
+        file.to_str().unwrap(),
+    ]);
+    assert!(
+        err.contains("existing ephemeral containers \"dbg\" may not be removed"),
+        "{err}"
+    );
+}

@@ -74,6 +74,13 @@ pub fn validate_update(resource: &str, new: &Value, old: &Value) -> Vec<FieldErr
     dedup(errs)
 }
 
+/// An update through pods/ephemeralcontainers (only additions of ephemeral containers).
+pub fn validate_ephemeral_containers_update(new: &Value, old: &Value) -> Vec<FieldError> {
+    let mut errs = objectmeta::validate_update(new, old);
+    errs.extend(pod_update::validate_ephemeral_containers_update(new, old));
+    dedup(errs)
+}
+
 /// The messages Kubernetes prints for an invalid `metadata.name` of `resource`: a DNS-1123
 /// label for namespaces, a DNS-1035 label for services (as upstream), a DNS-1123 subdomain for
 /// everything else; then the rules for names used as URL path segments.

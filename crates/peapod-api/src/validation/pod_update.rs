@@ -77,6 +77,34 @@ pub(super) fn validate_pod_update(new: &Value, old: &Value) -> Errs {
     errs
 }
 
+/// `ValidatePodEphemeralContainersUpdate` (the pods/ephemeralcontainers subresource): the spec
+/// rules again, and ephemeral containers may only be added, never changed or removed.
+pub(super) fn validate_ephemeral_containers_update(new: &Value, old: &Value) -> Errs {
+    let new_spec = field(new, "spec").unwrap_or(&NULL);
+    let old_spec = field(old, "spec").unwrap_or(&NULL);
+    let mut errs = validate_pod_spec(new_spec, "spec", true);
+    let new_list = list(new_spec, "ephemeralContainers");
+    for o in list(old_spec, "ephemeralContainers") {
+        let name = str_field(o, "name");
+        match new_list
+            .iter()
+            .enumerate()
+            .find(|(_, n)| str_field(n, "name") == name)
+        {
+            None => errs.push(FieldError::forbidden(
+                "spec.ephemeralContainers",
+                format!("existing ephemeral containers \"{name}\" may not be removed\n"),
+            )),
+            Some((i, n)) if strip_nulls(n) != strip_nulls(o) => errs.push(FieldError::forbidden(
+                format!("spec.ephemeralContainers[{i}]"),
+                format!("existing ephemeral containers \"{name}\" may not be changed\n"),
+            )),
+            Some(_) => {}
+        }
+    }
+    errs
+}
+
 /// The new spec with every field a pod update may change copied from the old spec.
 fn munge_updatable(new_spec: &Value, old_spec: &Value) -> Value {
     let mut munged = strip_nulls(new_spec);

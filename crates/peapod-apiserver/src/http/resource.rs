@@ -218,6 +218,7 @@ async fn serve(
     let sub = match info.subresource.as_deref() {
         None => Subresource::Main,
         Some("status") if r.has_status => Subresource::Status,
+        Some("ephemeralcontainers") if r.plural == "pods" => Subresource::EphemeralContainers,
         Some("log") if r.plural == "pods" && method == Method::GET => {
             let name = info.name.as_deref().unwrap_or_default();
             let pod = reg.get(r, ns, name).await?;
@@ -414,16 +415,20 @@ async fn exec_inner(
             )))
         }
     };
-    let running = ["/status/containerStatuses", "/status/initContainerStatuses"]
-        .iter()
-        .flat_map(|p| {
-            pod.pointer(p)
-                .and_then(Value::as_array)
-                .cloned()
-                .unwrap_or_default()
-        })
-        .find(|s| s.get("name").and_then(Value::as_str) == Some(container.as_str()))
-        .is_some_and(|s| s.pointer("/state/running").is_some());
+    let running = [
+        "/status/containerStatuses",
+        "/status/initContainerStatuses",
+        "/status/ephemeralContainerStatuses",
+    ]
+    .iter()
+    .flat_map(|p| {
+        pod.pointer(p)
+            .and_then(Value::as_array)
+            .cloned()
+            .unwrap_or_default()
+    })
+    .find(|s| s.get("name").and_then(Value::as_str) == Some(container.as_str()))
+    .is_some_and(|s| s.pointer("/state/running").is_some());
     if !running {
         return Err(ApiError::BadRequest(format!("container {container} is not valid for pod {name}: unable to upgrade connection: container not found (\"{container}\")")));
     }

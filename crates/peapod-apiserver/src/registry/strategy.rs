@@ -167,6 +167,31 @@ pub fn prepare_for_status_update(new: &mut Value, old: &Value) {
     *new = merged;
 }
 
+/// An ephemeral-containers update changes only `spec.ephemeralContainers`: everything else
+/// comes from the stored pod (the resourceVersion stays the client's, for the precondition).
+pub fn prepare_for_ephemeral_containers_update(new: &mut Value, old: &Value) {
+    let eph = new.pointer("/spec/ephemeralContainers").cloned();
+    let rv = new.pointer("/metadata/resourceVersion").cloned();
+    let mut merged = old.clone();
+    if let Some(spec) = merged.get_mut("spec").and_then(Value::as_object_mut) {
+        match eph {
+            Some(e) if !e.is_null() => {
+                spec.insert("ephemeralContainers".into(), e);
+            }
+            _ => {
+                spec.remove("ephemeralContainers");
+            }
+        }
+    }
+    if let (Some(rv), Some(md)) = (
+        rv,
+        merged.get_mut("metadata").and_then(Value::as_object_mut),
+    ) {
+        md.insert("resourceVersion".into(), rv);
+    }
+    *new = merged;
+}
+
 /// uid, creationTimestamp, deletionTimestamp, generation and deletion grace are owned by the server.
 fn keep_system_metadata(new: &mut Value, old: &Value) {
     let Some(old_md) = old.get("metadata").and_then(Value::as_object) else {

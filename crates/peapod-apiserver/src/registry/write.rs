@@ -41,6 +41,8 @@ pub struct WriteOptions {
 pub enum Subresource {
     Main,
     Status,
+    /// pods/ephemeralcontainers: only `spec.ephemeralContainers` changes.
+    EphemeralContainers,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -349,13 +351,20 @@ impl Registry {
         match sub {
             Subresource::Main => strategy::prepare_for_update(r, &mut obj, old),
             Subresource::Status => strategy::prepare_for_status_update(&mut obj, old),
+            Subresource::EphemeralContainers => {
+                strategy::prepare_for_ephemeral_containers_update(&mut obj, old)
+            }
         }
         defaults::apply_defaults(r.plural, &mut obj);
-        if sub == Subresource::Main {
-            let errors = validation::validate_update(r.plural, &obj, old);
-            if !errors.is_empty() {
-                return Err(invalid(r, name, errors));
+        let errors = match sub {
+            Subresource::Main => validation::validate_update(r.plural, &obj, old),
+            Subresource::Status => Vec::new(),
+            Subresource::EphemeralContainers => {
+                validation::validate_ephemeral_containers_update(&obj, old)
             }
+        };
+        if !errors.is_empty() {
+            return Err(invalid(r, name, errors));
         }
         // An object being deleted goes once its last finalizer is removed.
         let finalizing =
