@@ -44,7 +44,9 @@ impl ExecSource for NodeExec {
                     req.container
                 )));
             };
-            if req.tty {
+            if req.attach {
+                attach_session(&rt, &uid, &id, &req).await
+            } else if req.tty {
                 tty_session(&rt, &id, &req).await
             } else {
                 pipe_session(&rt, &id, &req)
@@ -172,6 +174,86 @@ async fn tty_session(rt: &Runtime, id: &str, req: &ExecRequest) -> Result<ExecSe
         stdout: out_rx,
         stderr: err_rx,
         resize: Some(resize_tx),
+        exit: exit_rx,
+    })
+}
+
+/// pods/attach: the container's own stdio through its supervisor's attach socket (frames of
+/// `peapod_runtime::shim`). The session ends when the container does.
+async fn attach_session(
+    rt: &Runtime,
+    uid: &str,
+    id: &str,
+    req: &ExecRequest,
+) -> Result<ExecSession, ApiError> {
+    use peapod_runtime::shim::{
+        frame, take_frames, FRAME_CLOSE_STDIN, FRAME_RESIZE, FRAME_STDERR, FRAME_STDIN,
+        FRAME_STDOUT,
+    };
+    use tokio::io::AsyncWriteExt;
+    let path = rt.attach_socket(uid, id);
+    let sock = tokio::net::UnixStream::connect(&path).await.map_err(|e| {
+        ApiError::BadRequest(format!(
+            "container {} cannot be attached to: {e} (attach needs the peapod-shim supervisor)",
+            req.container
+        ))
+    })?;
+    let (mut rd, mut wr) = sock.into_split();
+    let (out_tx, out_rx) = mpsc::channel(64);
+    let (err_tx, err_rx) = mpsc::channel(64);
+    let (exit_tx, exit_rx) = oneshot::channel();
+    tokio::spawn(async move {
+        let mut buf = Vec::new();
+        let mut chunk = vec![0u8; 32 * 1024];
+        'read: loop {
+            match rd.read(&mut chunk).await {
+                Ok(0) | Err(_) => break,
+                Ok(n) => {
+                    buf.extend_from_slice(&chunk[..n]);
+                    for (kind, payload) in take_frames(&mut buf) {
+                        let to = match kind {
+                            FRAME_STDOUT => &out_tx,
+                            FRAME_STDERR => &err_tx,
+                            _ => continue,
+                        };
+                        if to.send(Bytes::from(payload)).await.is_err() {
+                            break 'read;
+                        }
+                    }
+                }
+            }
+        }
+        drop((out_tx, err_tx));
+        let _ = exit_tx.send(Ok(0));
+    });
+    let (in_tx, mut in_rx) = mpsc::channel::<Option<Bytes>>(64);
+    let (resize_tx, mut resize_rx) = mpsc::channel::<(u16, u16)>(8);
+    tokio::spawn(async move {
+        let (mut stdin_open, mut resize_open) = (true, true);
+        while stdin_open || resize_open {
+            let f = tokio::select! {
+                m = in_rx.recv(), if stdin_open => match m {
+                    Some(Some(b)) => frame(FRAME_STDIN, &b),
+                    Some(None) => frame(FRAME_CLOSE_STDIN, &[]),
+                    None => { stdin_open = false; continue; }
+                },
+                r = resize_rx.recv(), if resize_open => match r {
+                    Some((w, h)) => frame(FRAME_RESIZE, &[w.to_be_bytes(), h.to_be_bytes()].concat()),
+                    None => { resize_open = false; continue; }
+                },
+            };
+            if wr.write_all(&f).await.is_err() {
+                break;
+            }
+        }
+        // Our input is over; the output keeps coming until the container ends.
+        let _ = wr.shutdown().await;
+    });
+    Ok(ExecSession {
+        stdin: req.stdin.then_some(in_tx),
+        stdout: out_rx,
+        stderr: err_rx,
+        resize: req.tty.then_some(resize_tx),
         exit: exit_rx,
     })
 }

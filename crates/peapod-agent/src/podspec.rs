@@ -553,6 +553,7 @@ impl Resolver<'_> {
             mounts: self.mounts(c, volumes_dir).await?,
             tty: c.tty.unwrap_or(false),
             stdin: c.stdin.unwrap_or(false),
+            stdin_once: c.stdin_once.unwrap_or(false),
             security: SecurityConfig {
                 privileged: sc.privileged.unwrap_or(false),
                 run_as_user: sc.run_as_user.or(psc.run_as_user).map(|u| u as u32),

@@ -18,6 +18,8 @@ pub struct ExecRequest {
     pub command: Vec<String>,
     pub stdin: bool,
     pub tty: bool,
+    /// pods/attach: join the container's own stdio instead of running a command.
+    pub attach: bool,
 }
 
 /// A running exec process, as streams.

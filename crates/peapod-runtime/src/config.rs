@@ -85,6 +85,8 @@ pub struct ContainerConfig {
     pub mounts: Vec<Mount>,
     pub tty: bool,
     pub stdin: bool,
+    /// stdin is closed after the first attach session ends.
+    pub stdin_once: bool,
     pub security: SecurityConfig,
     pub resources: Resources,
     pub termination_message_path: Option<String>,

@@ -59,6 +59,13 @@ struct ContainerRecord {
     /// Set when crun compiles this container's seccomp profile: harvest the filter after start.
     #[serde(default)]
     seccomp_key: Option<String>,
+    /// The container's stdio as the pod spec asks (tty, stdin, stdinOnce), for the shim.
+    #[serde(default)]
+    tty: bool,
+    #[serde(default)]
+    stdin: bool,
+    #[serde(default)]
+    stdin_once: bool,
 }
 
 /// The runtime's id of a container instance.
@@ -211,6 +218,9 @@ impl Runtime {
             created_at: now_rfc3339_nanos(),
             started_at: None,
             seccomp_key,
+            tty: cfg.tty,
+            stdin: cfg.stdin,
+            stdin_once: cfg.stdin_once,
         };
         write_atomic(
             &dir.join("meta.json"),
@@ -279,6 +289,10 @@ impl Runtime {
                     log_max: self.log_policy.max_size.saturating_mul(4),
                     exit_file: exits.join(id),
                     oom_file: dir.join("oom"),
+                    tty: rec.tty,
+                    stdin: rec.stdin,
+                    stdin_once: rec.stdin_once,
+                    attach_socket: self.attach_socket(uid, id),
                 };
                 cmd.args(args.to_args());
             }
@@ -516,6 +530,20 @@ impl Runtime {
     }
 }
 
+impl Runtime {
+    /// Where a container's supervisor serves attach (kubectl attach / run -it): a short path
+    /// (unix socket paths are limited to 108 bytes) in a root-only directory.
+    pub fn attach_socket(&self, uid: &str, id: &str) -> PathBuf {
+        let dir = self.container_dir(uid, id);
+        let mut h: u64 = 0xcbf2_9ce4_8422_2325;
+        for b in dir.as_os_str().as_encoded_bytes() {
+            h ^= u64::from(*b);
+            h = h.wrapping_mul(0x0100_0000_01b3);
+        }
+        PathBuf::from(format!("/run/peapod/attach/{h:016x}.sock"))
+    }
+}
+
 /// Whether the container's supervisor (peapod-shim or conmon) still runs: its pid file names
 /// a live process whose command line mentions the container.
 fn supervisor_alive(dir: &Path, id: &str) -> bool {
@@ -606,9 +634,10 @@ impl Runtime {
             }
         };
         let sock2 = sock.clone();
-        let master = tokio::task::spawn_blocking(move || receive_console(listener, &sock2))
-            .await
-            .map_err(|e| RuntimeError::Invalid(e.to_string()))?;
+        let master =
+            tokio::task::spawn_blocking(move || crate::sys::receive_console(listener, &sock2))
+                .await
+                .map_err(|e| RuntimeError::Invalid(e.to_string()))?;
         let _ = std::fs::remove_file(&sock);
         match master {
             Ok(fd) => Ok((child, fd)),
@@ -639,52 +668,4 @@ fn rand_u64() -> u64 {
             .unwrap_or_default(),
     );
     h.finish()
-}
-
-/// Accepts the OCI runtime's connection on the console socket and takes the pty master it
-/// sends (SCM_RIGHTS), within ten seconds.
-fn receive_console(
-    listener: std::os::unix::net::UnixListener,
-    path: &Path,
-) -> std::result::Result<std::os::fd::OwnedFd, String> {
-    use nix::sys::socket::{recvmsg, ControlMessageOwned, MsgFlags};
-    use std::os::fd::{AsRawFd, FromRawFd};
-    listener
-        .set_nonblocking(true)
-        .map_err(|e| format!("console socket {}: {e}", path.display()))?;
-    let start = Instant::now();
-    let stream = loop {
-        match listener.accept() {
-            Ok((s, _)) => break s,
-            Err(e) if e.kind() == std::io::ErrorKind::WouldBlock => {
-                if start.elapsed() > Duration::from_secs(10) {
-                    return Err("no terminal from the OCI runtime within 10s".into());
-                }
-                std::thread::sleep(Duration::from_millis(2));
-            }
-            Err(e) => return Err(format!("console socket: {e}")),
-        }
-    };
-    stream
-        .set_nonblocking(false)
-        .map_err(|e| format!("console socket: {e}"))?;
-    let mut buf = [0u8; 4096];
-    let mut iov = [std::io::IoSliceMut::new(&mut buf)];
-    let mut space = nix::cmsg_space!([std::os::fd::RawFd; 1]);
-    let msg = recvmsg::<()>(
-        stream.as_raw_fd(),
-        &mut iov,
-        Some(&mut space),
-        MsgFlags::empty(),
-    )
-    .map_err(|e| format!("console socket: {e}"))?;
-    for c in msg.cmsgs().map_err(|e| format!("console socket: {e}"))? {
-        if let ControlMessageOwned::ScmRights(fds) = c {
-            if let Some(fd) = fds.first() {
-                // SAFETY: the kernel just installed this descriptor in our table for us.
-                return Ok(unsafe { std::os::fd::OwnedFd::from_raw_fd(*fd) });
-            }
-        }
-    }
-    Err("the OCI runtime sent no terminal".into())
 }

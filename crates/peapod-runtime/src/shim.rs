@@ -36,6 +36,14 @@ pub struct ShimArgs {
     pub log_max: u64,
     pub exit_file: PathBuf,
     pub oom_file: PathBuf,
+    /// The container runs on a terminal (the runtime makes it; the shim holds the master).
+    pub tty: bool,
+    /// The container's stdin is a pipe the shim feeds from attach sessions.
+    pub stdin: bool,
+    /// stdin closes when the first attach session ends.
+    pub stdin_once: bool,
+    /// Where attach sessions connect (empty: no attach).
+    pub attach_socket: PathBuf,
 }
 
 impl ShimArgs {
@@ -54,6 +62,15 @@ impl ShimArgs {
         push("--log", &self.log);
         push("--exit-file", &self.exit_file);
         push("--oom-file", &self.oom_file);
+        push("--attach-socket", &self.attach_socket);
+        for (k, on) in [
+            ("--tty", self.tty),
+            ("--stdin", self.stdin),
+            ("--stdin-once", self.stdin_once),
+        ] {
+            v.push(k.into());
+            v.push(on.to_string().into());
+        }
         v.push("--log-max".into());
         v.push(self.log_max.to_string().into());
         v.push("--id".into());
@@ -79,6 +96,19 @@ impl ShimArgs {
                 "--log" => a.log = path,
                 "--exit-file" => a.exit_file = path,
                 "--oom-file" => a.oom_file = path,
+                "--attach-socket" => a.attach_socket = path,
+                "--tty" | "--stdin" | "--stdin-once" => {
+                    let on = match value.to_str() {
+                        Some("true") => true,
+                        Some("false") => false,
+                        _ => return Err(format!("{}: true or false", flag.to_string_lossy())),
+                    };
+                    match flag.to_str().unwrap_or_default() {
+                        "--tty" => a.tty = on,
+                        "--stdin" => a.stdin = on,
+                        _ => a.stdin_once = on,
+                    }
+                }
                 "--log-max" => {
                     a.log_max = value
                         .to_str()
@@ -159,13 +189,20 @@ fn supervise(args: &ShimArgs, sync: Option<RawFd>) -> i32 {
             return 1;
         }
     };
-    let (Ok((out_r, out_w)), Ok((err_r, err_w))) = (sys::pipe(), sys::pipe()) else {
-        report(&mut sync, "{\"data\": -1, \"message\": \"pipe failed\"}\n");
-        return 1;
+    let io = match ContainerIo::prepare(args) {
+        Ok(io) => io,
+        Err(e) => {
+            report(
+                &mut sync,
+                &format!("{{\"data\": -1, \"message\": {}}}\n", json_str(&e)),
+            );
+            return 1;
+        }
     };
     let runtime_log = args.bundle.join("runtime.log");
     let _ = std::fs::remove_file(&runtime_log);
-    let created = Command::new(&args.runtime)
+    let mut create = Command::new(&args.runtime);
+    create
         .arg("--root")
         .arg(&args.runtime_root)
         .arg("--log")
@@ -173,11 +210,23 @@ fn supervise(args: &ShimArgs, sync: Option<RawFd>) -> i32 {
         .args(["--log-format", "json", "create", "--bundle"])
         .arg(&args.bundle)
         .arg("--pid-file")
-        .arg(&args.pid_file)
+        .arg(&args.pid_file);
+    let ContainerIo {
+        console,
+        child_stdin,
+        child_stdout,
+        child_stderr,
+        mut streams,
+        mut stdin_sink,
+    } = io;
+    if let Some((_, path)) = &console {
+        create.arg("--console-socket").arg(path);
+    }
+    let created = create
         .arg(&args.id)
-        .stdin(Stdio::null())
-        .stdout(Stdio::from(out_w))
-        .stderr(Stdio::from(err_w))
+        .stdin(child_stdin)
+        .stdout(child_stdout)
+        .stderr(child_stderr)
         .status();
     let pid: i32 = match created {
         Ok(s) if s.success() => std::fs::read_to_string(&args.pid_file)
@@ -209,18 +258,50 @@ fn supervise(args: &ShimArgs, sync: Option<RawFd>) -> i32 {
         );
         return 1;
     }
+    // A terminal: the runtime sent its master over the console socket.
+    let mut master: Option<File> = None;
+    if let Some((listener, path)) = console {
+        match sys::receive_console(listener, &path) {
+            Ok(fd) => {
+                let f = File::from(fd);
+                if let Ok(r) = f.try_clone() {
+                    streams.push(Stream::new(OwnedFd::from(r), "stdout"));
+                }
+                if args.stdin {
+                    stdin_sink = f.try_clone().ok();
+                }
+                master = Some(f);
+            }
+            Err(e) => {
+                report(
+                    &mut sync,
+                    &format!("{{\"data\": -1, \"message\": {}}}\n", json_str(&e)),
+                );
+                return 1;
+            }
+        }
+        let _ = std::fs::remove_file(&path);
+    }
     let _ = std::fs::write(&args.shim_pid_file, std::process::id().to_string());
     let oom = OomWatch::new(pid);
     let ctl = control_fifo(&args.bundle.join("ctl"));
+    let attach = attach_listener(&args.attach_socket);
     report(&mut sync, &format!("{{\"data\": {pid}}}\n"));
 
     let mut log = CriLog::open(&args.log, args.log_max);
-    let mut streams = [Stream::new(out_r, "stdout"), Stream::new(err_r, "stderr")];
+    let mut clients: Vec<Client> = Vec::new();
     let mut status: Option<i32> = None;
     while status.is_none() {
         let mut fds = vec![sigfd.as_raw_fd()];
         fds.extend(streams.iter().filter(|s| s.open).map(|s| s.fd.as_raw_fd()));
         fds.extend(ctl.as_ref().map(|c| c.as_raw_fd()));
+        fds.extend(attach.as_ref().map(|l| l.as_raw_fd()));
+        fds.extend(
+            clients
+                .iter()
+                .filter(|c| c.reading)
+                .map(|c| c.sock.as_raw_fd()),
+        );
         let ready = match sys::poll_readable(&fds) {
             Ok(r) => r,
             Err(e) if e.kind() == io::ErrorKind::Interrupted => continue,
@@ -241,8 +322,32 @@ fn supervise(args: &ShimArgs, sync: Option<RawFd>) -> i32 {
                 {
                     log.reopen();
                 }
+            } else if attach.as_ref().is_some_and(|l| l.as_raw_fd() == fd) {
+                if let Some(l) = &attach {
+                    while let Ok((sock, _)) = l.accept() {
+                        let _ = sock.set_nonblocking(false);
+                        let _ = sock.set_write_timeout(Some(std::time::Duration::from_secs(1)));
+                        clients.push(Client {
+                            sock,
+                            buf: Vec::new(),
+                            reading: true,
+                        });
+                    }
+                }
+            } else if let Some(i) = clients.iter().position(|c| c.sock.as_raw_fd() == fd) {
+                if !clients[i].serve(&mut stdin_sink, master.as_ref()) {
+                    // The session's input ended; its output goes on until it hangs up.
+                    clients[i].reading = false;
+                    if args.stdin_once && !args.tty {
+                        // stdinOnce: the container sees end-of-file after the first session.
+                        stdin_sink = None;
+                    }
+                }
             } else if let Some(s) = streams.iter_mut().find(|s| s.fd.as_raw_fd() == fd) {
-                s.read_into(&mut log);
+                let name = s.name;
+                if let Some(chunk) = s.read_into(&mut log) {
+                    broadcast(&mut clients, name, &chunk);
+                }
             }
         }
     }
@@ -250,8 +355,18 @@ fn supervise(args: &ShimArgs, sync: Option<RawFd>) -> i32 {
     // take only what is there).
     for s in streams.iter_mut() {
         s.set_nonblocking();
-        while s.open && s.read_into(&mut log) {}
+        while s.open {
+            let name = s.name;
+            match s.read_into(&mut log) {
+                Some(chunk) => broadcast(&mut clients, name, &chunk),
+                None => break,
+            }
+        }
         s.flush_partial(&mut log);
+    }
+    drop(clients);
+    if !args.attach_socket.as_os_str().is_empty() {
+        let _ = std::fs::remove_file(&args.attach_socket);
     }
     log.sync();
     if oom.as_ref().is_some_and(OomWatch::killed) {
@@ -416,22 +531,27 @@ impl Stream {
         sys::set_nonblocking(self.fd.as_raw_fd());
     }
 
-    /// Reads what is there and logs every complete line; false at end-of-file or when nothing
-    /// more can be read now.
-    fn read_into(&mut self, log: &mut CriLog) -> bool {
+    /// Reads what is there and logs every complete line; the bytes read, or None at
+    /// end-of-file or when nothing more can be read now.
+    fn read_into(&mut self, log: &mut CriLog) -> Option<Vec<u8>> {
         let mut buf = [0u8; 32 * 1024];
         match sys::read_once(self.fd.as_raw_fd(), &mut buf) {
             Ok(0) => {
                 self.open = false;
-                false
+                None
             }
             Ok(n) => {
                 self.pending.extend_from_slice(&buf[..n]);
                 self.emit(log);
-                true
+                Some(buf[..n].to_vec())
             }
-            Err(e) if e.kind() == io::ErrorKind::Interrupted => true,
-            Err(_) => false,
+            Err(e) if e.kind() == io::ErrorKind::Interrupted => Some(Vec::new()),
+            Err(e) if e.raw_os_error() == Some(libc::EIO) => {
+                // A terminal whose other side is gone.
+                self.open = false;
+                None
+            }
+            Err(_) => None,
         }
     }
 
@@ -457,6 +577,155 @@ impl Stream {
     }
 }
 
+/// The container's stdio before it exists: what the runtime gets as the container's stdin,
+/// stdout and stderr, what the shim reads, and where attach input goes.
+struct ContainerIo {
+    /// A terminal: the console socket the runtime sends the pty master to.
+    console: Option<(std::os::unix::net::UnixListener, PathBuf)>,
+    child_stdin: Stdio,
+    child_stdout: Stdio,
+    child_stderr: Stdio,
+    streams: Vec<Stream>,
+    stdin_sink: Option<File>,
+}
+
+impl ContainerIo {
+    fn prepare(args: &ShimArgs) -> Result<ContainerIo, String> {
+        if args.tty {
+            let path = args.bundle.join("console.sock");
+            let _ = std::fs::remove_file(&path);
+            let l = std::os::unix::net::UnixListener::bind(&path)
+                .map_err(|e| format!("console socket {}: {e}", path.display()))?;
+            return Ok(ContainerIo {
+                console: Some((l, path)),
+                child_stdin: Stdio::null(),
+                child_stdout: Stdio::null(),
+                child_stderr: Stdio::null(),
+                streams: Vec::new(),
+                stdin_sink: None,
+            });
+        }
+        let (out_r, out_w) = sys::pipe().map_err(|e| format!("pipe: {e}"))?;
+        let (err_r, err_w) = sys::pipe().map_err(|e| format!("pipe: {e}"))?;
+        let (child_stdin, stdin_sink) = if args.stdin {
+            let (r, w) = sys::pipe().map_err(|e| format!("pipe: {e}"))?;
+            sys::set_nonblocking(w.as_raw_fd());
+            (Stdio::from(r), Some(File::from(w)))
+        } else {
+            (Stdio::null(), None)
+        };
+        Ok(ContainerIo {
+            console: None,
+            child_stdin,
+            child_stdout: Stdio::from(out_w),
+            child_stderr: Stdio::from(err_w),
+            streams: vec![Stream::new(out_r, "stdout"), Stream::new(err_r, "stderr")],
+            stdin_sink,
+        })
+    }
+}
+
+/// The attach socket, in a root-only directory.
+fn attach_listener(path: &Path) -> Option<std::os::unix::net::UnixListener> {
+    if path.as_os_str().is_empty() {
+        return None;
+    }
+    let dir = path.parent()?;
+    std::fs::create_dir_all(dir).ok()?;
+    let _ = std::fs::set_permissions(dir, std::os::unix::fs::PermissionsExt::from_mode(0o700));
+    let _ = std::fs::remove_file(path);
+    let l = std::os::unix::net::UnixListener::bind(path).ok()?;
+    l.set_nonblocking(true).ok()?;
+    Some(l)
+}
+
+/// Attach frames, both ways: a type byte, a big-endian u32 length, the payload.
+pub const FRAME_STDIN: u8 = 0;
+pub const FRAME_STDOUT: u8 = 1;
+pub const FRAME_STDERR: u8 = 2;
+/// The client's stdin ended.
+pub const FRAME_CLOSE_STDIN: u8 = 3;
+/// Terminal size: u16 columns, u16 rows (big-endian).
+pub const FRAME_RESIZE: u8 = 4;
+
+pub fn frame(kind: u8, payload: &[u8]) -> Vec<u8> {
+    let mut f = Vec::with_capacity(5 + payload.len());
+    f.push(kind);
+    f.extend_from_slice(&(payload.len() as u32).to_be_bytes());
+    f.extend_from_slice(payload);
+    f
+}
+
+/// Splits complete frames off the front of `buf`.
+pub fn take_frames(buf: &mut Vec<u8>) -> Vec<(u8, Vec<u8>)> {
+    let mut out = Vec::new();
+    let mut at = 0;
+    while buf.len() >= at + 5 {
+        let len = u32::from_be_bytes([buf[at + 1], buf[at + 2], buf[at + 3], buf[at + 4]]) as usize;
+        if buf.len() < at + 5 + len {
+            break;
+        }
+        out.push((buf[at], buf[at + 5..at + 5 + len].to_vec()));
+        at += 5 + len;
+    }
+    buf.drain(..at);
+    out
+}
+
+/// One attach session.
+struct Client {
+    sock: std::os::unix::net::UnixStream,
+    buf: Vec<u8>,
+    /// Still sending (stdin, resizes); false after it shut its side down.
+    reading: bool,
+}
+
+impl Client {
+    /// Handles what the client sent; false when its input has ended.
+    fn serve(&mut self, stdin: &mut Option<File>, master: Option<&File>) -> bool {
+        let mut chunk = [0u8; 16 * 1024];
+        let n = match sys::read_once(self.sock.as_raw_fd(), &mut chunk) {
+            Ok(0) | Err(_) => return false,
+            Ok(n) => n,
+        };
+        self.buf.extend_from_slice(&chunk[..n]);
+        for (kind, payload) in take_frames(&mut self.buf) {
+            match kind {
+                FRAME_STDIN => {
+                    if let Some(f) = stdin.as_mut() {
+                        // A container that does not read its stdin loses what does not fit.
+                        let _ = f.write_all(&payload);
+                    }
+                }
+                FRAME_CLOSE_STDIN if master.is_none() => *stdin = None,
+                FRAME_RESIZE if payload.len() == 4 => {
+                    if let Some(m) = master {
+                        let cols = u16::from_be_bytes([payload[0], payload[1]]);
+                        let rows = u16::from_be_bytes([payload[2], payload[3]]);
+                        let _ = sys::set_winsize(m.as_raw_fd(), cols, rows);
+                    }
+                }
+                _ => {}
+            }
+        }
+        true
+    }
+}
+
+/// Sends container output to every attach session (dropping sessions that cannot keep up).
+fn broadcast(clients: &mut Vec<Client>, stream: &str, data: &[u8]) {
+    if data.is_empty() || clients.is_empty() {
+        return;
+    }
+    let kind = if stream == "stderr" {
+        FRAME_STDERR
+    } else {
+        FRAME_STDOUT
+    };
+    let f = frame(kind, data);
+    clients.retain_mut(|c| c.sock.write_all(&f).is_ok());
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -474,6 +743,10 @@ mod tests {
             log_max: 4096,
             exit_file: "/e/abc".into(),
             oom_file: "/b/oom".into(),
+            tty: true,
+            stdin: true,
+            stdin_once: false,
+            attach_socket: "/run/peapod/attach/x.sock".into(),
         };
         assert_eq!(ShimArgs::parse(&a.to_args()).unwrap(), a);
         assert!(ShimArgs::parse(&["--id".into()]).is_err());
@@ -512,6 +785,22 @@ mod tests {
             ]
         );
         assert!(text.lines().next().unwrap().ends_with(" stdout F one"));
+    }
+
+    #[test]
+    fn attach_frames_round_trip() {
+        let mut buf = frame(FRAME_STDIN, b"ls\n");
+        buf.extend(frame(FRAME_RESIZE, &[0, 80, 0, 24]));
+        buf.extend(&frame(FRAME_STDOUT, b"partial")[..4]);
+        let frames = take_frames(&mut buf);
+        assert_eq!(
+            frames,
+            vec![
+                (FRAME_STDIN, b"ls\n".to_vec()),
+                (FRAME_RESIZE, vec![0, 80, 0, 24])
+            ]
+        );
+        assert_eq!(buf.len(), 4, "the incomplete frame stays");
     }
 
     #[test]

@@ -173,3 +173,51 @@ pub(crate) fn set_nonblocking(fd: RawFd) {
         libc::fcntl(fd, libc::F_SETFL, fl | libc::O_NONBLOCK);
     }
 }
+
+/// Accepts the OCI runtime's connection on the console socket and takes the pty master it
+/// sends (SCM_RIGHTS), within ten seconds.
+pub(crate) fn receive_console(
+    listener: std::os::unix::net::UnixListener,
+    path: &std::path::Path,
+) -> std::result::Result<std::os::fd::OwnedFd, String> {
+    use nix::sys::socket::{recvmsg, ControlMessageOwned, MsgFlags};
+    use std::os::fd::{AsRawFd, FromRawFd};
+    listener
+        .set_nonblocking(true)
+        .map_err(|e| format!("console socket {}: {e}", path.display()))?;
+    let start = std::time::Instant::now();
+    let stream = loop {
+        match listener.accept() {
+            Ok((s, _)) => break s,
+            Err(e) if e.kind() == std::io::ErrorKind::WouldBlock => {
+                if start.elapsed() > std::time::Duration::from_secs(10) {
+                    return Err("no terminal from the OCI runtime within 10s".into());
+                }
+                std::thread::sleep(std::time::Duration::from_millis(2));
+            }
+            Err(e) => return Err(format!("console socket: {e}")),
+        }
+    };
+    stream
+        .set_nonblocking(false)
+        .map_err(|e| format!("console socket: {e}"))?;
+    let mut buf = [0u8; 4096];
+    let mut iov = [std::io::IoSliceMut::new(&mut buf)];
+    let mut space = nix::cmsg_space!([std::os::fd::RawFd; 1]);
+    let msg = recvmsg::<()>(
+        stream.as_raw_fd(),
+        &mut iov,
+        Some(&mut space),
+        MsgFlags::empty(),
+    )
+    .map_err(|e| format!("console socket: {e}"))?;
+    for c in msg.cmsgs().map_err(|e| format!("console socket: {e}"))? {
+        if let ControlMessageOwned::ScmRights(fds) = c {
+            if let Some(fd) = fds.first() {
+                // SAFETY: the kernel just installed this descriptor in our table for us.
+                return Ok(unsafe { std::os::fd::OwnedFd::from_raw_fd(*fd) });
+            }
+        }
+    }
+    Err("the OCI runtime sent no terminal".into())
+}

@@ -1284,3 +1284,51 @@ fn ephemeral_debug_container() {
         "{err}"
     );
 }
+
+/// The seeds' `kubectl run demo --image=busyboxplus -it --restart=Never`: an interactive shell
+/// on the container's own terminal through pods/attach, its exit code reported by kubectl; and
+/// `run -i` with piped stdin (stdinOnce: the container sees end-of-file).
+#[test]
+fn run_interactive_attaches() {
+    let Some(c) = Cluster::start_node() else {
+        return;
+    };
+    let cmd = format!(
+        "(sleep 4; printf 'echo hello-from-$(hostname)\\n'; sleep 1; printf 'exit 3\\n'; sleep 2) | KUBECONFIG={} {} run demo --image=busyboxplus -it --restart=Never",
+        c.kubeconfig().display(),
+        common::kubectl_bin()
+    );
+    let out = std::process::Command::new("script")
+        .args(["-qec", &cmd, "/dev/null"])
+        .stdin(std::process::Stdio::null())
+        .output()
+        .unwrap();
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert!(text.contains("hello-from-demo"), "{text}");
+    assert!(
+        text.contains("pod default/demo terminated (Error)"),
+        "{text}"
+    );
+    assert_eq!(out.status.code(), Some(3), "{text}");
+    assert_eq!(row(&c, "demo").1, "Error");
+    // The terminal session is in the container's log too.
+    assert!(c.ok(&["logs", "demo"]).contains("hello-from-demo"));
+
+    let out = c.kubectl_stdin(
+        &[
+            "run",
+            "cat1",
+            "--image=busybox",
+            "-i",
+            "--restart=Never",
+            "--",
+            "cat",
+        ],
+        "piped-line\n",
+    );
+    assert!(
+        String::from_utf8_lossy(&out.stdout).contains("piped-line"),
+        "{out:?}"
+    );
+    wait_status(&c, "cat1", "Completed", 20);
+}

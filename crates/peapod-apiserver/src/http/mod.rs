@@ -163,7 +163,8 @@ async fn dispatch(
     }
     match request::parse(path) {
         Ok(info)
-            if info.subresource.as_deref() == Some("exec") && info.resource.plural == "pods" =>
+            if matches!(info.subresource.as_deref(), Some("exec" | "attach"))
+                && info.resource.plural == "pods" =>
         {
             let all = Query::<Vec<(String, String)>>::try_from_uri(&uri)
                 .map(|q| q.0)

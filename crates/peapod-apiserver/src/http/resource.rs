@@ -386,12 +386,13 @@ async fn exec_inner(
             .map(|(_, v)| v.as_str())
     };
     let flag = |k: &str| get(k).is_some_and(|v| v == "true" || v == "1");
+    let attach = info.subresource.as_deref() == Some("attach");
     let command: Vec<String> = query
         .iter()
         .filter(|(k, _)| k == "command")
         .map(|(_, v)| v.clone())
         .collect();
-    if command.is_empty() {
+    if command.is_empty() && !attach {
         return Err(ApiError::BadRequest(
             "you must specify at least 1 command".into(),
         ));
@@ -433,10 +434,10 @@ async fn exec_inner(
         return Err(ApiError::BadRequest(format!("container {container} is not valid for pod {name}: unable to upgrade connection: container not found (\"{container}\")")));
     }
     let Some(ws) = ws else {
-        return Err(ApiError::BadRequest(
-            "exec needs a WebSocket upgrade (protocol v5.channel.k8s.io or v4.channel.k8s.io)"
-                .into(),
-        ));
+        return Err(ApiError::BadRequest(format!(
+            "{} needs a WebSocket upgrade (protocol v5.channel.k8s.io or v4.channel.k8s.io)",
+            if attach { "attach" } else { "exec" }
+        )));
     };
     let Some(source) = &state.exec else {
         return Err(ApiError::Unavailable(format!(
@@ -448,6 +449,7 @@ async fn exec_inner(
         command: command.clone(),
         stdin: flag("stdin"),
         tty: flag("tty"),
+        attach,
     };
     let session = source.exec(&pod, req).await?;
     Ok(ws
