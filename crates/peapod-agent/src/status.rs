@@ -532,12 +532,15 @@ pub fn pod_status(i: &StatusInput<'_>) -> Value {
         let list: Vec<Value> = ephemeral
             .iter()
             .map(|(c, _)| {
-                container_status(
+                let mut s = container_status(
                     c,
                     i.obs.get(&c.name).unwrap_or(&Observed::default()),
                     app_default,
                     false,
-                )
+                );
+                // No probe ever runs for an ephemeral container: it is never ready.
+                s["ready"] = json!(false);
+                s
             })
             .collect();
         status["ephemeralContainerStatuses"] = json!(list);

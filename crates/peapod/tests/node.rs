@@ -1261,8 +1261,16 @@ fn ephemeral_debug_container() {
     let ps = c.ok(&["exec", "web", "-c", "dbg", "--", "ps"]);
     assert!(ps.contains("nginx: master process"), "{ps}");
     assert_eq!(c.ok(&["logs", "web", "-c", "dbg"]).trim(), "debugging");
-    // Not counted in READY.
+    // Not counted in READY, and never ready itself.
     assert_eq!(row(&c, "web").0, "1/1");
+    let ready = c.ok(&[
+        "get",
+        "pod",
+        "web",
+        "-o",
+        "jsonpath={.status.ephemeralContainerStatuses[0].ready}",
+    ]);
+    assert_eq!(ready, "false");
     let d = c.ok(&["describe", "pod", "web"]);
     assert!(d.contains("Ephemeral Containers:\n  dbg:"), "{d}");
     assert!(d.contains("Started container dbg"), "{d}");
