@@ -67,6 +67,20 @@ fn names(pod: &Value, list: &str) -> Vec<String> {
         .unwrap_or_default()
 }
 
+/// The status entry of the named container, whichever list (init, app, ephemeral) has it.
+pub fn container_status(pod: &Value, container: &str) -> Option<Value> {
+    [
+        "/status/initContainerStatuses",
+        "/status/containerStatuses",
+        "/status/ephemeralContainerStatuses",
+    ]
+    .iter()
+    .filter_map(|p| pod.pointer(p).and_then(Value::as_array))
+    .flatten()
+    .find(|s| s.get("name").and_then(Value::as_str) == Some(container))
+    .cloned()
+}
+
 /// Picks the container a log request is for and checks it can have logs, with Kubernetes'
 /// messages, e.g. `container "init-mydb" in pod "myapp-pod" is waiting to start: PodInitializing`.
 pub fn check_request(
@@ -100,19 +114,7 @@ pub fn check_request(
             "container {container} is not valid for pod {pod_name}"
         )));
     }
-    let status = [
-        "/status/initContainerStatuses",
-        "/status/containerStatuses",
-        "/status/ephemeralContainerStatuses",
-    ]
-    .iter()
-    .flat_map(|p| {
-        pod.pointer(p)
-            .and_then(Value::as_array)
-            .cloned()
-            .unwrap_or_default()
-    })
-    .find(|s| s.get("name").and_then(Value::as_str) == Some(container.as_str()));
+    let status = container_status(pod, &container);
     if opts.previous {
         if status
             .as_ref()

@@ -62,17 +62,24 @@ fn ns_of(pid: u32, ns: &str) -> String {
         .unwrap_or_default()
 }
 
-#[tokio::test]
-async fn sandbox_with_two_containers() {
+/// The busybox archive and a data dir; None (the test skips) when not root or no archive.
+fn prerequisites() -> Option<(PathBuf, tempfile::TempDir)> {
     if !is_root() {
         eprintln!("skipped: needs root");
-        return;
+        return None;
     }
     let Some(archive) = image_archive("busybox-latest.oci.tar") else {
         eprintln!("skipped: no busybox-latest.oci.tar (run images/build.sh)");
+        return None;
+    };
+    Some((archive, tempfile::tempdir().unwrap()))
+}
+
+#[tokio::test]
+async fn sandbox_with_two_containers() {
+    let Some((archive, dir)) = prerequisites() else {
         return;
     };
-    let dir = tempfile::tempdir().unwrap();
     let rt = Runtime::open(dir.path(), OciRuntimeKind::Crun).unwrap();
     rt.images.import_archive(&archive).unwrap();
     let uid = "11111111-2222-3333-4444-555555555555";
@@ -185,15 +192,9 @@ async fn sandbox_with_two_containers() {
 
 #[tokio::test]
 async fn exit_codes_survive_the_agent_and_pid_sharing() {
-    if !is_root() {
-        eprintln!("skipped: needs root");
-        return;
-    }
-    let Some(archive) = image_archive("busybox-latest.oci.tar") else {
-        eprintln!("skipped: no busybox-latest.oci.tar (run images/build.sh)");
+    let Some((archive, dir)) = prerequisites() else {
         return;
     };
-    let dir = tempfile::tempdir().unwrap();
     let uid = "aaaaaaaa-2222-3333-4444-555555555555";
     let id;
     {
@@ -238,15 +239,9 @@ async fn exit_codes_survive_the_agent_and_pid_sharing() {
 /// "running" forever but exited with the lost-exit-code marker 255.
 #[tokio::test]
 async fn a_killed_supervisor_does_not_leave_a_container_running_forever() {
-    if !is_root() {
-        eprintln!("skipped: needs root");
-        return;
-    }
-    let Some(archive) = image_archive("busybox-latest.oci.tar") else {
-        eprintln!("skipped: no busybox-latest.oci.tar (run images/build.sh)");
+    let Some((archive, dir)) = prerequisites() else {
         return;
     };
-    let dir = tempfile::tempdir().unwrap();
     let uid = "aaaaaaaa-3333-3333-4444-555555555555";
     let rt = Runtime::open(dir.path(), OciRuntimeKind::Crun).unwrap();
     rt.images.import_archive(&archive).unwrap();

@@ -339,20 +339,10 @@ spec:
     );
     // With a terminal (kubectl needs one: `script` gives it a pty): the command's stdio is a
     // terminal of the container's own devpts, so `tty` names it.
-    let cmd = format!(
-        "KUBECONFIG={} {} exec -it myapp-pod -- sh -c 'tty; exit 4'",
-        c.kubeconfig().display(),
-        common::kubectl_bin()
-    );
-    let out = std::process::Command::new("script")
-        .args(["-qec", &cmd, "/dev/null"])
-        .stdin(std::process::Stdio::null())
-        .output()
-        .unwrap();
-    let text = String::from_utf8_lossy(&out.stdout);
+    let (text, code) = c.kubectl_on_terminal("", "exec -it myapp-pod -- sh -c 'tty; exit 4'");
     assert!(text.contains("/dev/pts/0"), "{text}");
     assert!(!text.contains("not a tty"), "{text}");
-    assert_eq!(out.status.code(), Some(4), "{text}");
+    assert_eq!(code, Some(4), "{text}");
 
     // Readiness: without the /hostname.html location nginx answers 404.
     c.ok(&[
@@ -1301,23 +1291,16 @@ fn run_interactive_attaches() {
     let Some(c) = Cluster::start_node() else {
         return;
     };
-    let cmd = format!(
-        "(sleep 4; printf 'echo hello-from-$(hostname)\\n'; sleep 1; printf 'exit 3\\n'; sleep 2) | KUBECONFIG={} {} run demo --image=busyboxplus -it --restart=Never",
-        c.kubeconfig().display(),
-        common::kubectl_bin()
+    let (text, code) = c.kubectl_on_terminal(
+        "(sleep 4; printf 'echo hello-from-$(hostname)\\n'; sleep 1; printf 'exit 3\\n'; sleep 2)",
+        "run demo --image=busyboxplus -it --restart=Never",
     );
-    let out = std::process::Command::new("script")
-        .args(["-qec", &cmd, "/dev/null"])
-        .stdin(std::process::Stdio::null())
-        .output()
-        .unwrap();
-    let text = String::from_utf8_lossy(&out.stdout);
     assert!(text.contains("hello-from-demo"), "{text}");
     assert!(
         text.contains("pod default/demo terminated (Error)"),
         "{text}"
     );
-    assert_eq!(out.status.code(), Some(3), "{text}");
+    assert_eq!(code, Some(3), "{text}");
     assert_eq!(row(&c, "demo").1, "Error");
     // The terminal session is in the container's log too.
     assert!(c.ok(&["logs", "demo"]).contains("hello-from-demo"));

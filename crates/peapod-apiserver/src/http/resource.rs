@@ -416,20 +416,8 @@ async fn exec_inner(
             )))
         }
     };
-    let running = [
-        "/status/containerStatuses",
-        "/status/initContainerStatuses",
-        "/status/ephemeralContainerStatuses",
-    ]
-    .iter()
-    .flat_map(|p| {
-        pod.pointer(p)
-            .and_then(Value::as_array)
-            .cloned()
-            .unwrap_or_default()
-    })
-    .find(|s| s.get("name").and_then(Value::as_str) == Some(container.as_str()))
-    .is_some_and(|s| s.pointer("/state/running").is_some());
+    let running = crate::logs::container_status(&pod, &container)
+        .is_some_and(|s| s.pointer("/state/running").is_some());
     if !running {
         return Err(ApiError::BadRequest(format!("container {container} is not valid for pod {name}: unable to upgrade connection: container not found (\"{container}\")")));
     }

@@ -91,6 +91,31 @@ impl Cluster {
         c
     }
 
+    /// `kubectl <args>` on a terminal (`script` gives it a pty, as a person's shell would),
+    /// after `input` (a shell pipeline feeding it, e.g. `(sleep 4; printf 'exit\n')`, or
+    /// empty). Returns what the terminal showed and kubectl's exit code.
+    pub fn kubectl_on_terminal(&self, input: &str, args: &str) -> (String, Option<i32>) {
+        let pipe = if input.is_empty() {
+            String::new()
+        } else {
+            format!("{input} | ")
+        };
+        let cmd = format!(
+            "{pipe}KUBECONFIG={} {} {args}",
+            self.kubeconfig().display(),
+            kubectl_bin()
+        );
+        let out = Command::new("script")
+            .args(["-qec", &cmd, "/dev/null"])
+            .stdin(std::process::Stdio::null())
+            .output()
+            .expect("script (util-linux)");
+        (
+            String::from_utf8_lossy(&out.stdout).into_owned(),
+            out.status.code(),
+        )
+    }
+
     /// The value the server was started with for `flag` (e.g. "--cluster-cidr").
     pub fn arg(&self, flag: &str) -> Option<String> {
         let i = self.extra_args.iter().position(|a| a == flag)?;
