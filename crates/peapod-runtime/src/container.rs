@@ -414,13 +414,18 @@ impl Runtime {
                 message,
             }
         } else {
-            match self.oci_state(id).await? {
-                Some((s, pid)) if s == "running" => ContainerState::Running { started_at, pid },
-                Some((s, _)) if s == "created" => ContainerState::Created,
-                // Stopped but the supervisor has not written the exit file yet: still
+            // Our own records answer without asking the OCI runtime (a `crun state` is a
+            // process per look): not started yet, or the container's process is there.
+            let pid: Option<u32> = std::fs::read_to_string(dir.join("pid"))
+                .ok()
+                .and_then(|p| p.trim().parse().ok());
+            match pid {
+                _ if rec.started_at.is_none() => ContainerState::Created,
+                Some(pid) if process_exists(pid) => ContainerState::Running { started_at, pid },
+                // Gone, but the supervisor has not written the exit file yet: still
                 // finishing, unless the supervisor is gone (killed): then the exit code is
                 // lost, and the exit file says so (255) for every later look.
-                Some((s, pid)) if s == "stopped" && rec.started_at.is_some() => {
+                Some(pid) => {
                     if supervisor_alive(&dir, id) {
                         ContainerState::Running { started_at, pid }
                     } else if exit_file.exists() {
@@ -434,8 +439,7 @@ impl Runtime {
                         return Box::pin(self.container_status(uid, id)).await;
                     }
                 }
-                _ if rec.started_at.is_none() => ContainerState::Created,
-                _ => ContainerState::Unknown,
+                None => ContainerState::Unknown,
             }
         };
         Ok(ContainerStatus {
@@ -542,6 +546,11 @@ impl Runtime {
         }
         PathBuf::from(format!("/run/peapod/attach/{h:016x}.sock"))
     }
+}
+
+/// Whether a process exists (a zombie not yet reaped by its supervisor counts).
+fn process_exists(pid: u32) -> bool {
+    pid > 0 && nix::sys::signal::kill(nix::unistd::Pid::from_raw(pid as i32), None).is_ok()
 }
 
 /// Whether the container's supervisor (peapod-shim or conmon) still runs: its pid file names

@@ -184,22 +184,6 @@ impl Runtime {
         }
         Ok(())
     }
-
-    /// `state` of one container from the OCI runtime: (status, pid), None if it does not exist.
-    pub(crate) async fn oci_state(&self, id: &str) -> Result<Option<(String, u32)>> {
-        let out = self.oci(&["state", id]).await?;
-        if !out.status.success() {
-            return Ok(None);
-        }
-        let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap_or_default();
-        let status = v
-            .get("status")
-            .and_then(|s| s.as_str())
-            .unwrap_or_default()
-            .to_string();
-        let pid = v.get("pid").and_then(|p| p.as_u64()).unwrap_or(0) as u32;
-        Ok(Some((status, pid)))
-    }
 }
 
 /// Writes a file atomically (temp + rename), for state the agent reads back after a restart.

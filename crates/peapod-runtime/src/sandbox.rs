@@ -73,6 +73,12 @@ fn pid_alive(pid: u32) -> bool {
     pid > 0 && nix::sys::signal::kill(nix::unistd::Pid::from_raw(pid as i32), None).is_ok()
 }
 
+/// The pause process runs: the pid is alive and is still `/pause` (not a reused pid).
+fn pause_alive(pid: u32) -> bool {
+    pid_alive(pid)
+        && std::fs::read(format!("/proc/{pid}/cmdline")).is_ok_and(|c| c.starts_with(b"/pause"))
+}
+
 impl Runtime {
     /// Creates and starts the sandbox; if it already runs (agent restart), returns it as it is.
     pub async fn run_sandbox(&self, cfg: &SandboxConfig) -> Result<SandboxStatus> {
@@ -133,7 +139,10 @@ impl Runtime {
             .map_err(|e| RuntimeError::Invalid(format!("writing {}: {e}", config.display())))?;
         let id = pause_id(&cfg.pod_uid);
         let pidfile = bundle.join("pid");
-        let _ = self.oci(&["delete", "--force", &id]).await;
+        // Leftovers of an earlier sandbox of this pod (a crash) go first.
+        if self.root.join("crun").join(&id).exists() {
+            let _ = self.oci(&["delete", "--force", &id]).await;
+        }
         self.run_detached(&bundle, &pidfile, &id).await?;
         let pid: u32 = std::fs::read_to_string(&pidfile)
             .map_err(io("read", &pidfile))?
@@ -168,10 +177,8 @@ impl Runtime {
         };
         let rec: SandboxRecord = serde_json::from_slice(&bytes)
             .map_err(|e| RuntimeError::Invalid(format!("{}: {e}", path.display())))?;
-        let running = match self.oci_state(&pause_id(uid)).await? {
-            Some((status, pid)) => status == "running" && pid == rec.pause_pid && pid_alive(pid),
-            None => false,
-        };
+        // The pause process itself, checked without a `crun state` process per look.
+        let running = pause_alive(rec.pause_pid);
         Ok(Some(SandboxStatus {
             pod_uid: uid.to_string(),
             pause_pid: rec.pause_pid,
