@@ -245,9 +245,10 @@ async fn main() -> anyhow::Result<()> {
             }
         }
         let mut entry = serde_json::Map::new();
+        // The runs interleaved with podman's, taken before `summary` sorts the samples.
+        let mut ours_head: Vec<f64> = ours.iter().take(theirs.len()).copied().collect();
         entry.insert("peapod".into(), summary(&mut ours));
         if !theirs.is_empty() {
-            let mut ours_head: Vec<f64> = ours.iter().take(theirs.len()).copied().collect();
             let p50_ours = percentile(&mut ours_head, 50.0);
             let p50_theirs = percentile(&mut theirs, 50.0);
             entry.insert("podman_kube_play".into(), summary(&mut theirs));

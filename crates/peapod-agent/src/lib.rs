@@ -4,6 +4,7 @@
 
 mod backoff;
 mod events;
+mod exitwatch;
 pub mod exec;
 mod grpc_probe;
 mod hooks;
@@ -40,6 +41,8 @@ pub struct AgentCtx {
     pub puller: Option<Arc<peapod_runtime::pull::Puller>>,
     /// Pod networking (None: pods get only a loopback interface).
     pub net: Option<Arc<peapod_net::Cni>>,
+    /// Container exits wake pod workers.
+    pub exits: exitwatch::ExitWatcher,
 }
 
 impl AgentCtx {
@@ -93,6 +96,7 @@ impl Agent {
                 cluster,
                 puller,
                 net,
+                exits: exitwatch::ExitWatcher::start(),
             }),
         }
     }

@@ -316,6 +316,9 @@ impl PodWorker {
                 s
             }
         };
+        // Exits of this pod's containers wake this worker.
+        let exits = self.ctx.runtime.pod_dir(&self.uid).join("exits");
+        self.ctx.exits.watch(&exits, &self.wake);
         let mut next = RESYNC;
         let obs = self.observe(pod).await;
         let spec = pod.spec.clone().unwrap_or_default();
