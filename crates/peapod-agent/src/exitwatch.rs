@@ -44,10 +44,7 @@ impl ExitWatcher {
                     }
                 });
             if started.is_err() {
-                return ExitWatcher {
-                    ino: None,
-                    wakes,
-                };
+                return ExitWatcher { ino: None, wakes };
             }
         }
         ExitWatcher { ino, wakes }
@@ -56,8 +53,10 @@ impl ExitWatcher {
     /// Wakes `wake` whenever an exit file appears in `dir` (idempotent per directory).
     pub fn watch(&self, dir: &Path, wake: &Arc<Notify>) {
         let Some(ino) = &self.ino else { return };
-        if let Ok(wd) = ino.add_watch(dir, AddWatchFlags::IN_MOVED_TO | AddWatchFlags::IN_CLOSE_WRITE)
-        {
+        if let Ok(wd) = ino.add_watch(
+            dir,
+            AddWatchFlags::IN_MOVED_TO | AddWatchFlags::IN_CLOSE_WRITE,
+        ) {
             if let Ok(mut map) = self.wakes.lock() {
                 map.insert(wd, wake.clone());
             }

@@ -4,8 +4,8 @@
 
 mod backoff;
 mod events;
-mod exitwatch;
 pub mod exec;
+mod exitwatch;
 mod grpc_probe;
 mod hooks;
 pub mod logs;
