@@ -479,6 +479,8 @@ impl Runtime {
     /// Removes a container instance (its log stays for `logs --previous`).
     pub async fn remove_container(&self, uid: &str, id: &str) -> Result<()> {
         let _ = self.oci(&["delete", "--force", id]).await;
+        // The supervisor removes its attach socket when it ends; not if it was killed.
+        let _ = std::fs::remove_file(self.attach_socket(uid, id));
         let dir = self.container_dir(uid, id);
         let rootfs = dir.join("rootfs");
         if is_mountpoint(&rootfs) {

@@ -269,5 +269,10 @@ async fn a_killed_supervisor_does_not_leave_a_container_running_forever() {
         ContainerState::Exited { exit_code, .. } => assert_eq!(exit_code, 255),
         other => panic!("{other:?}"),
     }
+    let socket = rt.attach_socket(uid, &id);
     rt.remove_sandbox(uid).await.unwrap();
+    assert!(
+        !socket.exists(),
+        "the dead shim's attach socket is cleaned up"
+    );
 }
