@@ -263,6 +263,9 @@ fn supervise(args: &ShimArgs, sync: Option<RawFd>) -> i32 {
     if let Some((listener, path)) = console {
         match sys::receive_console(listener, &path) {
             Ok(fd) => {
+                // Non-blocking: a program that does not read its terminal must not stall the
+                // shim (attach input it cannot take is dropped).
+                sys::set_nonblocking(fd.as_raw_fd());
                 let f = File::from(fd);
                 if let Ok(r) = f.try_clone() {
                     streams.push(Stream::new(OwnedFd::from(r), "stdout"));
