@@ -23,6 +23,10 @@ struct SandboxRecord {
     host_network: bool,
     share_pid: bool,
     pause_pid: u32,
+    /// The pause process's start time (clock ticks since boot, /proc/<pid>/stat): tells it
+    /// from a later process that reused the pid. 0 in records written before it existed.
+    #[serde(default)]
+    pause_start: u64,
 }
 
 pub(crate) fn pause_id(uid: &str) -> String {
@@ -69,14 +73,24 @@ pub fn resolv_conf(dns: &crate::config::DnsConfig) -> String {
     s
 }
 
-fn pid_alive(pid: u32) -> bool {
+/// Whether a process exists (a zombie not yet reaped by its parent counts).
+pub(crate) fn pid_alive(pid: u32) -> bool {
     pid > 0 && nix::sys::signal::kill(nix::unistd::Pid::from_raw(pid as i32), None).is_ok()
 }
 
-/// The pause process runs: the pid is alive and is still `/pause` (not a reused pid).
-fn pause_alive(pid: u32) -> bool {
-    pid_alive(pid)
-        && std::fs::read(format!("/proc/{pid}/cmdline")).is_ok_and(|c| c.starts_with(b"/pause"))
+/// A process's start time in clock ticks since boot (field 22 of /proc/<pid>/stat); it does
+/// not change across exec, unlike the command line.
+fn start_time(pid: u32) -> Option<u64> {
+    let stat = std::fs::read_to_string(format!("/proc/{pid}/stat")).ok()?;
+    // The command name (field 2) may hold spaces and parentheses: count from the last ')'.
+    let rest = &stat[stat.rfind(')')? + 1..];
+    rest.split_whitespace().nth(19)?.parse().ok()
+}
+
+/// The pause process runs: the pid is alive and is the process that was started (not a
+/// reused pid).
+fn pause_alive(pid: u32, start: u64) -> bool {
+    pid_alive(pid) && (start == 0 || start_time(pid) == Some(start))
 }
 
 impl Runtime {
@@ -156,6 +170,7 @@ impl Runtime {
             host_network: cfg.host_network,
             share_pid: cfg.share_pid,
             pause_pid: pid,
+            pause_start: start_time(pid).unwrap_or(0),
         };
         write_atomic(
             &dir.join("sandbox.json"),
@@ -178,7 +193,7 @@ impl Runtime {
         let rec: SandboxRecord = serde_json::from_slice(&bytes)
             .map_err(|e| RuntimeError::Invalid(format!("{}: {e}", path.display())))?;
         // The pause process itself, checked without a `crun state` process per look.
-        let running = pause_alive(rec.pause_pid);
+        let running = pause_alive(rec.pause_pid, rec.pause_start);
         Ok(Some(SandboxStatus {
             pod_uid: uid.to_string(),
             pause_pid: rec.pause_pid,
@@ -270,6 +285,18 @@ pub(crate) fn is_mountpoint(p: &Path) -> bool {
 
 #[cfg(test)]
 mod tests {
+    #[test]
+    fn reads_this_process_start_time() {
+        let me = std::process::id();
+        let t = super::start_time(me).expect("own start time");
+        assert_eq!(super::start_time(me), Some(t));
+        assert!(super::pause_alive(me, t));
+        assert!(
+            !super::pause_alive(me, t + 1),
+            "another process with the same pid"
+        );
+    }
+
     use super::*;
 
     #[test]
