@@ -190,7 +190,6 @@ async fn attach_session(
         frame, take_frames, FRAME_CLOSE_STDIN, FRAME_RESIZE, FRAME_STDERR, FRAME_STDIN,
         FRAME_STDOUT,
     };
-    use tokio::io::AsyncWriteExt;
     let path = rt.attach_socket(uid, id);
     let sock = tokio::net::UnixStream::connect(&path).await.map_err(|e| {
         ApiError::BadRequest(format!(

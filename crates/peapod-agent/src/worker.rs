@@ -71,6 +71,10 @@ fn probe_grace(c: &Container, kind: ProbeKind) -> Option<i64> {
     p.and_then(|p| p.termination_grace_period_seconds)
 }
 
+fn ephemeral_field_path(name: &str) -> String {
+    format!("spec.ephemeralContainers{{{name}}}")
+}
+
 fn field_path(name: &str, init: bool) -> String {
     if init {
         format!("spec.initContainers{{{name}}}")
@@ -191,8 +195,11 @@ impl PodWorker {
         }
         let probes = self.probes.lock().map(|p| p.clone()).unwrap_or_default();
         let mut out = HashMap::new();
-        let spec = pod.spec.clone().unwrap_or_default();
-        let ephemeral = crate::status::ephemeral_containers(&spec)
+        let ephemeral = pod
+            .spec
+            .as_ref()
+            .map(crate::status::ephemeral_containers)
+            .unwrap_or_default()
             .into_iter()
             .map(|(c, _)| (c, false));
         for (c, _) in all_containers(pod).into_iter().chain(ephemeral) {
@@ -404,7 +411,7 @@ impl PodWorker {
                 ContainerState::Running { pid, .. } => Some(pid),
                 _ => None,
             });
-            let fp = format!("spec.ephemeralContainers{{{}}}", c.name);
+            let fp = ephemeral_field_path(&c.name);
             if let Some(d) = self.start_with(pod, &c, fp, 0, pid_ns).await {
                 next = next.min(d);
             }
@@ -967,7 +974,7 @@ impl PodWorker {
             crate::status::ephemeral_containers(&spec)
                 .into_iter()
                 .map(|(c, _)| {
-                    let fp = format!("spec.ephemeralContainers{{{}}}", c.name);
+                    let fp = ephemeral_field_path(&c.name);
                     (c, fp)
                 }),
         );

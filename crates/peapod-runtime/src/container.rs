@@ -8,7 +8,7 @@ use crate::oci::{container_spec, resolve_user, ContainerSpecInput};
 use crate::runtime::{
     io, now_rfc3339_nanos, unix_to_rfc3339, write_atomic, Result, Runtime, RuntimeError,
 };
-use crate::sandbox::{is_mountpoint, path_str, pod_cgroup};
+use crate::sandbox::{is_mountpoint, path_str, pid_alive, pod_cgroup};
 use std::io::Read;
 use std::os::fd::AsRawFd;
 use std::path::{Path, PathBuf};
@@ -421,7 +421,7 @@ impl Runtime {
                 .and_then(|p| p.trim().parse().ok());
             match pid {
                 _ if rec.started_at.is_none() => ContainerState::Created,
-                Some(pid) if process_exists(pid) => ContainerState::Running { started_at, pid },
+                Some(pid) if pid_alive(pid) => ContainerState::Running { started_at, pid },
                 // Gone, but the supervisor has not written the exit file yet: still
                 // finishing, unless the supervisor is gone (killed): then the exit code is
                 // lost, and the exit file says so (255) for every later look.
@@ -433,9 +433,7 @@ impl Runtime {
                         return Box::pin(self.container_status(uid, id)).await;
                     } else {
                         tracing::warn!(container = %id, "the container's supervisor died before it; its exit code is lost");
-                        let tmp = exit_file.with_extension("tmp");
-                        std::fs::write(&tmp, "255").map_err(io("write", &tmp))?;
-                        std::fs::rename(&tmp, &exit_file).map_err(io("rename", &exit_file))?;
+                        write_atomic(&exit_file, b"255")?;
                         return Box::pin(self.container_status(uid, id)).await;
                     }
                 }
@@ -548,11 +546,6 @@ impl Runtime {
         }
         PathBuf::from(format!("/run/peapod/attach/{h:016x}.sock"))
     }
-}
-
-/// Whether a process exists (a zombie not yet reaped by its supervisor counts).
-fn process_exists(pid: u32) -> bool {
-    pid > 0 && nix::sys::signal::kill(nix::unistd::Pid::from_raw(pid as i32), None).is_ok()
 }
 
 /// Whether the container's supervisor (peapod-shim or conmon) still runs: its pid file names

@@ -11,6 +11,7 @@
 //! It is std + libc only and is built statically for release (see README), so its resident
 //! memory stays near 1 MiB.
 
+use crate::runtime::write_atomic;
 use crate::sys;
 use std::ffi::OsString;
 use std::fs::{File, OpenOptions};
@@ -150,26 +151,17 @@ pub fn main() -> i32 {
     std::process::exit(supervise(&args, sync));
 }
 
-fn report(sync: &mut Option<File>, msg: &str) {
-    if let Some(f) = sync.as_mut() {
-        let _ = f.write_all(msg.as_bytes());
+/// Answers the caller on the sync pipe (once: the pipe is closed after).
+fn report(sync: &mut Option<File>, reply: &serde_json::Value) {
+    if let Some(mut f) = sync.take() {
+        let _ = writeln!(f, "{reply}");
     }
-    *sync = None;
 }
 
-fn json_str(s: &str) -> String {
-    let mut out = String::with_capacity(s.len() + 2);
-    out.push('"');
-    for c in s.chars() {
-        match c {
-            '"' => out.push_str("\\\""),
-            '\\' => out.push_str("\\\\"),
-            c if (c as u32) < 0x20 => out.push_str(&format!("\\u{:04x}", c as u32)),
-            c => out.push(c),
-        }
-    }
-    out.push('"');
-    out
+/// Reports a failure to start (conmon's `{"data": -1, "message": ...}`); the shim's exit code.
+fn fail(sync: &mut Option<File>, message: &str) -> i32 {
+    report(sync, &serde_json::json!({"data": -1, "message": message}));
+    1
 }
 
 fn supervise(args: &ShimArgs, sync: Option<RawFd>) -> i32 {
@@ -178,26 +170,11 @@ fn supervise(args: &ShimArgs, sync: Option<RawFd>) -> i32 {
     let _ = std::env::set_current_dir(&args.bundle);
     let sigfd = match sys::sigchld_fd() {
         Ok(fd) => fd,
-        Err(e) => {
-            report(
-                &mut sync,
-                &format!(
-                    "{{\"data\": -1, \"message\": {}}}\n",
-                    json_str(&format!("signalfd: {e}"))
-                ),
-            );
-            return 1;
-        }
+        Err(e) => return fail(&mut sync, &format!("signalfd: {e}")),
     };
     let io = match ContainerIo::prepare(args) {
         Ok(io) => io,
-        Err(e) => {
-            report(
-                &mut sync,
-                &format!("{{\"data\": -1, \"message\": {}}}\n", json_str(&e)),
-            );
-            return 1;
-        }
+        Err(e) => return fail(&mut sync, &e),
     };
     let runtime_log = args.bundle.join("runtime.log");
     let _ = std::fs::remove_file(&runtime_log);
@@ -236,27 +213,12 @@ fn supervise(args: &ShimArgs, sync: Option<RawFd>) -> i32 {
         Ok(s) => {
             let msg = runtime_error(&runtime_log)
                 .unwrap_or_else(|| format!("{} create: {s}", args.runtime.display()));
-            report(
-                &mut sync,
-                &format!("{{\"data\": -1, \"message\": {}}}\n", json_str(&msg)),
-            );
-            return 1;
+            return fail(&mut sync, &msg);
         }
-        Err(e) => {
-            let msg = format!("{}: {e}", args.runtime.display());
-            report(
-                &mut sync,
-                &format!("{{\"data\": -1, \"message\": {}}}\n", json_str(&msg)),
-            );
-            return 1;
-        }
+        Err(e) => return fail(&mut sync, &format!("{}: {e}", args.runtime.display())),
     };
     if pid <= 0 {
-        report(
-            &mut sync,
-            "{\"data\": -1, \"message\": \"no container pid\"}\n",
-        );
-        return 1;
+        return fail(&mut sync, "no container pid");
     }
     // A terminal: the runtime sent its master over the console socket.
     let mut master: Option<File> = None;
@@ -275,13 +237,7 @@ fn supervise(args: &ShimArgs, sync: Option<RawFd>) -> i32 {
                 }
                 master = Some(f);
             }
-            Err(e) => {
-                report(
-                    &mut sync,
-                    &format!("{{\"data\": -1, \"message\": {}}}\n", json_str(&e)),
-                );
-                return 1;
-            }
+            Err(e) => return fail(&mut sync, &e),
         }
         let _ = std::fs::remove_file(&path);
     }
@@ -289,7 +245,7 @@ fn supervise(args: &ShimArgs, sync: Option<RawFd>) -> i32 {
     let oom = OomWatch::new(pid);
     let ctl = control_fifo(&args.bundle.join("ctl"));
     let attach = attach_listener(&args.attach_socket);
-    report(&mut sync, &format!("{{\"data\": {pid}}}\n"));
+    report(&mut sync, &serde_json::json!({ "data": pid }));
 
     let mut log = CriLog::open(&args.log, args.log_max);
     let mut clients: Vec<Client> = Vec::new();
@@ -312,14 +268,14 @@ fn supervise(args: &ShimArgs, sync: Option<RawFd>) -> i32 {
         };
         for fd in ready {
             if fd == sigfd.as_raw_fd() {
-                sys::read_available(fd, &mut [0u8; 512]);
+                sys::drain(fd);
                 if let Some((_, code)) = sys::reap_children().into_iter().find(|(p, _)| *p == pid) {
                     status = Some(code);
                 }
             } else if ctl.as_ref().is_some_and(|c| c.as_raw_fd() == fd) {
                 let mut buf = [0u8; 256];
-                let n = sys::read_available(fd, &mut buf);
-                if buf[..n.min(buf.len())]
+                let n = sys::read_once(fd, &mut buf).unwrap_or(0);
+                if buf[..n]
                     .split(|b| *b == b'\n')
                     .any(|m| m.starts_with(b"2 "))
                 {
@@ -376,10 +332,7 @@ fn supervise(args: &ShimArgs, sync: Option<RawFd>) -> i32 {
         let _ = std::fs::write(&args.oom_file, "");
     }
     let code = status.unwrap_or(255);
-    let tmp = args.exit_file.with_extension("tmp");
-    if std::fs::write(&tmp, code.to_string()).is_ok() {
-        let _ = std::fs::rename(&tmp, &args.exit_file);
-    }
+    let _ = write_atomic(&args.exit_file, code.to_string().as_bytes());
     0
 }
 

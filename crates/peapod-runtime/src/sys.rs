@@ -33,7 +33,7 @@ pub fn set_winsize(fd: RawFd, cols: u16, rows: u16) -> std::io::Result<()> {
     Ok(())
 }
 
-/// fork(2): `Some(0)` in the child, `Some(pid)` in the parent. Only for a process that has a
+/// fork(2): `Ok(0)` in the child, `Ok(pid)` in the parent. Only for a process that has a
 /// single thread (the shim, before it starts anything).
 pub(crate) fn fork_single_threaded() -> std::io::Result<i32> {
     // SAFETY: the caller guarantees no other thread exists, so the child is consistent.
@@ -103,17 +103,11 @@ pub(crate) fn sigchld_fd() -> std::io::Result<std::os::fd::OwnedFd> {
     }
 }
 
-/// Reads a non-blocking descriptor until it has nothing more; returns the bytes read.
-pub(crate) fn read_available(fd: RawFd, buf: &mut [u8]) -> usize {
-    let mut total = 0;
-    loop {
-        // SAFETY: reading into a caller-owned buffer.
-        let n = unsafe { libc::read(fd, buf.as_mut_ptr().cast(), buf.len()) };
-        if n <= 0 {
-            return total;
-        }
-        total += n as usize;
-    }
+/// Reads a non-blocking descriptor until it has nothing more (e.g. a signalfd's queue).
+pub(crate) fn drain(fd: RawFd) {
+    let mut buf = [0u8; 512];
+    // SAFETY: reading into a local buffer.
+    while unsafe { libc::read(fd, buf.as_mut_ptr().cast(), buf.len()) } > 0 {}
 }
 
 /// One read(2) into `buf`: the byte count, 0 at end-of-file.
