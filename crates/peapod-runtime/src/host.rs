@@ -102,6 +102,7 @@ impl Tools {
             tracing::warn!("crun cannot run containers on this host's cgroup layout; using runc");
             kind = OciRuntimeKind::Runc;
         }
+        favor_dynamic_cgroups();
         let oci_runtime = match kind {
             OciRuntimeKind::Crun => which("crun").ok_or(HostError::Missing("crun", "crun"))?,
             OciRuntimeKind::Runc => which("runc").ok_or(HostError::Missing("runc", "runc"))?,
@@ -112,6 +113,44 @@ impl Tools {
             catatonit: which("catatonit").ok_or(HostError::Missing("catatonit", "catatonit"))?,
         })
     }
+}
+
+/// Moving a task between cgroups takes a lock whose writers, by default, first wait for an
+/// RCU grace period (10-20 ms here) whenever none ran recently: the first cgroup write of each
+/// pod's start paid it. The cgroup2 mount option `favordynmods` (Linux 6.0+) makes that lock
+/// favour writers, at a small cost to fork and exit; it is global, so the hybrid layout's
+/// cgroup2 mount serves the v1 hierarchies too. Returns whether it is on.
+pub fn favor_dynamic_cgroups() -> bool {
+    let mounts = std::fs::read_to_string("/proc/self/mounts").unwrap_or_default();
+    let Some(line) = mounts
+        .lines()
+        .find(|l| l.split(' ').nth(2) == Some("cgroup2"))
+    else {
+        return false;
+    };
+    let mut fields = line.split(' ');
+    let (Some(target), Some(opts)) = (fields.nth(1), fields.nth(1)) else {
+        return false;
+    };
+    if opts.split(',').any(|o| o == "favordynmods") {
+        return true;
+    }
+    let keep: Vec<&str> = opts.split(',').filter(|o| *o != "rw").collect();
+    let data = [keep.join(","), "favordynmods".into()].join(",");
+    let ok = nix::mount::mount(
+        None::<&str>,
+        target,
+        None::<&str>,
+        nix::mount::MsFlags::MS_REMOUNT,
+        Some(data.trim_start_matches(',')),
+    )
+    .is_ok();
+    if ok {
+        tracing::info!(mount = target, "cgroup2 remounted with favordynmods: pod cgroups join without waiting for an RCU grace period");
+    } else {
+        tracing::info!(mount = target, "cgroup2 does not take favordynmods (Linux < 6.0?): each pod start may wait for an RCU grace period");
+    }
+    ok
 }
 
 /// crun 1.8 refuses a hybrid cgroup layout whose v2 mount has controllers (here: hugetlb).

@@ -8,6 +8,7 @@ pub mod host;
 pub mod image;
 pub mod logrotate;
 pub mod oci;
+mod pause;
 pub mod pull;
 pub mod runtime;
 pub mod sandbox;

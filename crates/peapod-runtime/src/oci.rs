@@ -209,67 +209,6 @@ fn base_mounts(shm: Option<&Path>) -> Result<Vec<Mount>, SpecError> {
     Ok(mounts)
 }
 
-/// Where the pause process lives and what it holds.
-pub struct PauseSpec<'a> {
-    pub sandbox: &'a SandboxConfig,
-    pub rootfs: &'a Path,
-    pub cgroups_path: String,
-}
-
-/// The pause (infra) process: catatonit in pause mode, PID 1 of the pod's namespaces.
-pub fn pause_spec(p: &PauseSpec<'_>) -> Result<Spec, SpecError> {
-    let caps = capabilities(&[], &["ALL".to_string()], false)?;
-    let process = ProcessBuilder::default()
-        .terminal(false)
-        .args(vec!["/pause".to_string(), "-P".to_string()])
-        .env(vec!["PATH=/".to_string()])
-        .cwd("/")
-        .user(
-            UserBuilder::default()
-                .uid(65535u32)
-                .gid(65535u32)
-                .build()
-                .map_err(build_err)?,
-        )
-        .capabilities(caps)
-        .no_new_privileges(true)
-        .build()
-        .map_err(build_err)?;
-    let mut namespaces = vec![
-        ns(LinuxNamespaceType::Pid, None)?,
-        ns(LinuxNamespaceType::Ipc, None)?,
-        ns(LinuxNamespaceType::Uts, None)?,
-        ns(LinuxNamespaceType::Mount, None)?,
-    ];
-    if !p.sandbox.host_network {
-        namespaces.push(ns(LinuxNamespaceType::Network, None)?);
-    }
-    let linux = LinuxBuilder::default()
-        .namespaces(namespaces)
-        .cgroups_path(PathBuf::from(&p.cgroups_path))
-        .masked_paths(oci_spec::runtime::get_default_maskedpaths())
-        .readonly_paths(oci_spec::runtime::get_default_readonly_paths())
-        .build()
-        .map_err(build_err)?;
-    let mut spec = Spec::default();
-    spec.set_process(Some(process));
-    spec.set_root(Some(
-        RootBuilder::default()
-            .path(p.rootfs)
-            .readonly(true)
-            .build()
-            .map_err(build_err)?,
-    ));
-    spec.set_hostname(if p.sandbox.host_network {
-        None
-    } else {
-        Some(p.sandbox.hostname.clone())
-    });
-    spec.set_mounts(Some(base_mounts(None)?));
-    spec.set_linux(Some(linux));
-    Ok(spec)
-}
-
 /// What a container joins and gets from its pod.
 pub struct ContainerSpecInput<'a> {
     pub config: &'a ContainerConfig,

@@ -150,40 +150,6 @@ impl Runtime {
         }
         Ok(out)
     }
-
-    /// `run --detach`: the container inherits the runtime's stdio, so it gets none (a pipe would
-    /// stay open for the container's life); the runtime's own errors go to a log in the bundle.
-    pub(crate) async fn run_detached(&self, bundle: &Path, pidfile: &Path, id: &str) -> Result<()> {
-        let log = bundle.join("runtime.log");
-        let _ = std::fs::remove_file(&log);
-        let status = tokio::process::Command::new(&self.tools.oci_runtime)
-            .arg("--root")
-            .arg(self.root.join("crun"))
-            .arg(format!("--log=file:{}", log.display()))
-            .args(["run", "--detach", "--bundle"])
-            .arg(bundle)
-            .arg("--pid-file")
-            .arg(pidfile)
-            .arg(id)
-            .stdin(std::process::Stdio::null())
-            .stdout(std::process::Stdio::null())
-            .stderr(std::process::Stdio::null())
-            .status()
-            .await
-            .map_err(io("run", &self.tools.oci_runtime))?;
-        if !status.success() {
-            let message = std::fs::read_to_string(&log)
-                .unwrap_or_default()
-                .trim()
-                .to_string();
-            return Err(RuntimeError::Command {
-                program: self.tools.oci_runtime.display().to_string(),
-                args: format!("run {id}"),
-                message,
-            });
-        }
-        Ok(())
-    }
 }
 
 /// Writes a file atomically (temp + rename), for state the agent reads back after a restart.

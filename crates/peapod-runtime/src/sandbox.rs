@@ -2,7 +2,6 @@
 //! PID namespace when shared), plus the files every container of the pod shares.
 
 use crate::config::SandboxConfig;
-use crate::oci::{pause_spec, PauseSpec};
 use crate::runtime::{io, write_atomic, Result, Runtime, RuntimeError};
 use std::path::{Path, PathBuf};
 
@@ -87,6 +86,15 @@ fn start_time(pid: u32) -> Option<u64> {
     rest.split_whitespace().nth(19)?.parse().ok()
 }
 
+/// The process has exited and waits to be reaped (state Z or X in /proc/<pid>/stat).
+fn exited(pid: u32) -> bool {
+    std::fs::read_to_string(format!("/proc/{pid}/stat")).is_ok_and(|stat| {
+        stat.rfind(')')
+            .and_then(|i| stat[i + 1..].split_whitespace().next())
+            .is_some_and(|st| st == "Z" || st == "X")
+    })
+}
+
 /// The pause process runs: the pid is alive and is the process that was started (not a
 /// reused pid).
 fn pause_alive(pid: u32, start: u64) -> bool {
@@ -105,7 +113,6 @@ impl Runtime {
         }
         let dir = self.pod_dir(&cfg.pod_uid);
         for d in [
-            dir.join("pause"),
             dir.join("containers"),
             dir.join("exits"),
             dir.join("logs"),
@@ -141,28 +148,20 @@ impl Runtime {
             format!("{}\n", cfg.hostname).as_bytes(),
         )?;
 
-        let bundle = dir.join("pause");
-        let rootfs = self.pause_rootfs();
-        let spec = pause_spec(&PauseSpec {
-            sandbox: cfg,
-            rootfs: &rootfs,
-            cgroups_path: format!("{}/pause", pod_cgroup(&cfg.pod_uid)),
-        })?;
-        let config = bundle.join("config.json");
-        spec.save(&config)
-            .map_err(|e| RuntimeError::Invalid(format!("writing {}: {e}", config.display())))?;
+        // Leftovers of an earlier sandbox of this pod that crun ran (before peapod started
+        // pause processes itself) go first.
         let id = pause_id(&cfg.pod_uid);
-        let pidfile = bundle.join("pid");
-        // Leftovers of an earlier sandbox of this pod (a crash) go first.
         if self.root.join("crun").join(&id).exists() {
             let _ = self.oci(&["delete", "--force", &id]).await;
         }
-        self.run_detached(&bundle, &pidfile, &id).await?;
-        let pid: u32 = std::fs::read_to_string(&pidfile)
-            .map_err(io("read", &pidfile))?
-            .trim()
-            .parse()
-            .unwrap_or(0);
+        let (c, rootfs, cgroup) = (
+            cfg.clone(),
+            self.pause_rootfs(),
+            format!("{}/pause", pod_cgroup(&cfg.pod_uid)),
+        );
+        let pid = tokio::task::spawn_blocking(move || crate::pause::start(&c, &rootfs, &cgroup))
+            .await
+            .map_err(|e| RuntimeError::Invalid(format!("pause launcher: {e}")))??;
         let record = SandboxRecord {
             name: cfg.name.clone(),
             namespace: cfg.namespace.clone(),
@@ -222,9 +221,34 @@ impl Runtime {
 
     /// Stops the pause process (containers must be stopped first).
     pub async fn stop_sandbox(&self, uid: &str) -> Result<()> {
-        let id = pause_id(uid);
-        let _ = self.oci(&["kill", &id, "KILL"]).await;
+        self.kill_pause(uid).await;
         Ok(())
+    }
+
+    /// SIGKILL to the pause process if it is still the one started (never to a reused pid).
+    async fn kill_pause(&self, uid: &str) {
+        let id = pause_id(uid);
+        if self.root.join("crun").join(&id).exists() {
+            let _ = self.oci(&["kill", &id, "KILL"]).await;
+        }
+        let Ok(bytes) = std::fs::read(self.pod_dir(uid).join("sandbox.json")) else {
+            return;
+        };
+        if let Ok(rec) = serde_json::from_slice::<SandboxRecord>(&bytes) {
+            if pause_alive(rec.pause_pid, rec.pause_start) {
+                let _ = nix::sys::signal::kill(
+                    nix::unistd::Pid::from_raw(rec.pause_pid as i32),
+                    nix::sys::signal::Signal::SIGKILL,
+                );
+                // Its cgroups can only go once it has exited.
+                for _ in 0..400 {
+                    if !pause_alive(rec.pause_pid, rec.pause_start) || exited(rec.pause_pid) {
+                        break;
+                    }
+                    tokio::time::sleep(std::time::Duration::from_millis(5)).await;
+                }
+            }
+        }
     }
 
     /// Removes everything of a pod: containers, pause, mounts, cgroups, files. Logs go too.
@@ -232,17 +256,33 @@ impl Runtime {
         for id in self.list_containers(uid) {
             self.remove_container(uid, &id).await?;
         }
+        self.kill_pause(uid).await;
         let id = pause_id(uid);
-        let _ = self.oci(&["kill", &id, "KILL"]).await;
-        let _ = self.oci(&["delete", "--force", &id]).await;
+        if self.root.join("crun").join(&id).exists() {
+            let _ = self.oci(&["delete", "--force", &id]).await;
+        }
         let dir = self.pod_dir(uid);
         let shm = dir.join("shm");
         if is_mountpoint(&shm) {
             let _ = nix::mount::umount2(&shm, nix::mount::MntFlags::MNT_DETACH);
         }
-        for c in crate::host::cgroup_v1_dirs() {
-            let pod = c.join(pod_cgroup(uid).trim_start_matches('/'));
-            remove_cgroup_tree(&pod);
+        let cgroups: Vec<PathBuf> = crate::host::cgroup_v1_dirs()
+            .into_iter()
+            .map(|c| c.join(pod_cgroup(uid).trim_start_matches('/')))
+            .collect();
+        cgroups.iter().for_each(|c| remove_cgroup_tree(c));
+        if cgroups.iter().any(|c| c.exists()) {
+            // A killed pause process keeps its cgroups busy until its parent (the node's init)
+            // reaps it, which some inits do only now and then: retry aside for a while.
+            tokio::spawn(async move {
+                for _ in 0..100 {
+                    tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+                    cgroups.iter().for_each(|c| remove_cgroup_tree(c));
+                    if !cgroups.iter().any(|c| c.exists()) {
+                        break;
+                    }
+                }
+            });
         }
         if dir.exists() {
             std::fs::remove_dir_all(&dir).map_err(io("remove", &dir))?;

@@ -215,3 +215,103 @@ pub(crate) fn receive_console(
     }
     Err("the OCI runtime sent no terminal".into())
 }
+
+/// How the pause process is set up between clone and exec. Everything is prepared before the
+/// fork: the child runs only system calls, as a child of a multi-threaded process must.
+pub(crate) struct PauseLaunch {
+    /// Its root (chroot: it stays in the node's mount namespace, which no container joins,
+    /// so its namespace pins no mounts; without privileges it cannot leave the chroot or
+    /// write to the root-owned directory).
+    pub rootfs: std::ffi::CString,
+    /// Set in its new UTS namespace (none: keep the node's, for host-network pods).
+    pub hostname: Option<std::ffi::CString>,
+    /// CLONE_NEW* flags: always PID, IPC and UTS; network unless host-network.
+    pub namespaces: libc::c_int,
+    /// `cgroup.procs` of its cgroup in every hierarchy, opened for writing.
+    pub cgroup_procs: Vec<RawFd>,
+    pub uid: u32,
+    pub gid: u32,
+}
+
+/// Starts `program` (a path inside `l.rootfs`) as PID 1 of new namespaces, detached (its
+/// parent is an intermediate process that exits at once, as `crun run --detach` does), and
+/// returns its pid once it has exec'd. A failure of any step, before or after the clone, is
+/// the error.
+pub(crate) fn spawn_pause(l: &PauseLaunch, program: &str, args: &[&str]) -> std::io::Result<u32> {
+    use std::os::fd::AsRawFd;
+    use std::os::unix::process::CommandExt;
+    let (pid_r, pid_w) = pipe()?;
+    let mut cmd = std::process::Command::new(program);
+    cmd.args(args)
+        .env_clear()
+        .env("PATH", "/")
+        .stdin(std::process::Stdio::null())
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::null());
+    let pid_w_fd = pid_w.as_raw_fd();
+    let rootfs = l.rootfs.clone();
+    let hostname = l.hostname.clone();
+    let cgroups = l.cgroup_procs.clone();
+    let (flags, uid, gid) = (l.namespaces, l.uid, l.gid);
+    let setup = move || -> std::io::Result<()> {
+        fn check(r: libc::c_long) -> std::io::Result<()> {
+            if r < 0 {
+                Err(std::io::Error::last_os_error())
+            } else {
+                Ok(())
+            }
+        }
+        // SAFETY: only system calls on pointers to the NUL-terminated strings and fds prepared
+        // before the fork (no allocation, no locks); a clone without a new stack continues on
+        // a copy of this one, as fork does.
+        unsafe {
+            let child = libc::syscall(
+                libc::SYS_clone,
+                (flags | libc::SIGCHLD) as libc::c_ulong,
+                0usize,
+                0usize,
+                0usize,
+                0usize,
+            );
+            check(child)?;
+            if child > 0 {
+                // The intermediate process: hand over the pid and go.
+                let b = (child as u32).to_ne_bytes();
+                let ok = libc::write(pid_w_fd, b.as_ptr().cast(), b.len()) == b.len() as isize;
+                libc::_exit(if ok { 0 } else { 1 });
+            }
+            for fd in &cgroups {
+                // "0" moves the writing process.
+                check(libc::write(*fd, b"0".as_ptr().cast(), 1) as libc::c_long)?;
+            }
+            check(libc::chroot(rootfs.as_ptr()) as _)?;
+            check(libc::chdir(c"/".as_ptr()) as _)?;
+            if let Some(h) = &hostname {
+                check(libc::sethostname(h.as_ptr(), h.as_bytes().len()) as _)?;
+            }
+            check(libc::setsid() as _)?;
+            // No capabilities, now or through any exec.
+            for cap in 0..64 {
+                libc::prctl(libc::PR_CAPBSET_DROP, cap, 0, 0, 0);
+            }
+            check(libc::syscall(libc::SYS_setgroups, 0usize, 0usize))?;
+            check(libc::syscall(libc::SYS_setresgid, gid, gid, gid))?;
+            check(libc::syscall(libc::SYS_setresuid, uid, uid, uid))?;
+            check(libc::prctl(libc::PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) as _)?;
+        }
+        Ok(())
+    };
+    // SAFETY: the closure runs between fork and exec and only makes system calls (above).
+    unsafe { cmd.pre_exec(setup) };
+    let mut middle = cmd.spawn()?;
+    drop(pid_w);
+    let status = middle.wait()?;
+    let mut b = [0u8; 4];
+    let n = read_once(pid_r.as_raw_fd(), &mut b)?;
+    if !status.success() || n != 4 {
+        return Err(std::io::Error::other(format!(
+            "the pause launcher exited with {status} before reporting a pid"
+        )));
+    }
+    Ok(u32::from_ne_bytes(b))
+}

@@ -85,6 +85,31 @@ async fn sandbox_with_two_containers() {
     let uid = "11111111-2222-3333-4444-555555555555";
     let sb = rt.run_sandbox(&sandbox(uid, false)).await.unwrap();
     assert!(sb.running);
+    // The pause process: PID 1 of its namespaces, nobody, no capabilities at all, no new
+    // privileges, rooted in the pause directory, in the pod's cgroup.
+    let status = std::fs::read_to_string(format!("/proc/{}/status", sb.pause_pid)).unwrap();
+    let field = |k: &str| {
+        status
+            .lines()
+            .find_map(|l| l.strip_prefix(&format!("{k}:")))
+            .map(|v| v.split_whitespace().collect::<Vec<_>>().join(" "))
+            .unwrap_or_default()
+    };
+    assert_eq!(field("Uid"), "65535 65535 65535 65535");
+    assert_eq!(field("Gid"), "65535 65535 65535 65535");
+    for caps in ["CapPrm", "CapEff", "CapBnd", "CapAmb", "CapInh"] {
+        assert_eq!(field(caps), "0000000000000000", "{caps}");
+    }
+    assert_eq!(field("NoNewPrivs"), "1");
+    assert_eq!(field("NSpid").split(' ').nth(1), Some("1"), "PID 1 inside");
+    let root = std::fs::read_link(format!("/proc/{}/root", sb.pause_pid)).unwrap();
+    assert!(root.ends_with("pause/rootfs"), "{root:?}");
+    let cgroups = std::fs::read_to_string(format!("/proc/{}/cgroup", sb.pause_pid)).unwrap();
+    assert!(
+        cgroups.contains(&format!(":memory:/peapod/pod{uid}/pause\n")),
+        "{cgroups}"
+    );
+    assert_ne!(ns_of(sb.pause_pid, "net"), ns_of(std::process::id(), "net"));
 
     let long = rt
         .create_container(
@@ -184,10 +209,13 @@ async fn sandbox_with_two_containers() {
     let mounts = std::fs::read_to_string("/proc/self/mountinfo").unwrap();
     let left: Vec<&str> = mounts.lines().filter(|l| l.contains(&pod_dir)).collect();
     assert!(left.is_empty(), "no mounts left: {left:#?}");
-    assert!(
-        !PathBuf::from(format!("/sys/fs/cgroup/memory/peapod/pod{uid}")).exists(),
-        "no cgroup left"
-    );
+    // The killed pause process holds its cgroup until the node's init reaps it.
+    let cgroup = PathBuf::from(format!("/sys/fs/cgroup/memory/peapod/pod{uid}"));
+    let t = Instant::now();
+    while cgroup.exists() && t.elapsed() < Duration::from_secs(4) {
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    assert!(!cgroup.exists(), "no cgroup left");
 }
 
 #[tokio::test]
