@@ -22,34 +22,86 @@ pub struct ObjectRef {
 /// (pod uid, field path, reason, message): what makes two events the same.
 type EventKey = (String, String, String, String);
 
+/// An event waiting to be written, with the time it happened.
+struct Pending {
+    obj: ObjectRef,
+    typ: &'static str,
+    reason: String,
+    message: String,
+    at: String,
+}
+
+/// Records events the way the kubelet's recorder does: the caller goes on at once and one
+/// writer task stores them in order, so a pod's start never waits for an event's commit.
 #[derive(Clone)]
 pub struct Recorder {
-    registry: Arc<Registry>,
-    node: String,
-    component: &'static str,
+    tx: tokio::sync::mpsc::UnboundedSender<Pending>,
     /// (uid, field path, reason, message) → (event name, count).
     seen: Arc<Mutex<HashMap<EventKey, (String, u64)>>>,
 }
 
+struct Writer {
+    registry: Arc<Registry>,
+    node: String,
+    component: &'static str,
+    seen: Arc<Mutex<HashMap<EventKey, (String, u64)>>>,
+}
+
 impl Recorder {
+    /// Starts the writer task (needs a Tokio runtime); it ends when the last clone is dropped.
     pub fn new(registry: Arc<Registry>, node: &str, component: &'static str) -> Self {
-        Recorder {
+        let (tx, mut rx) = tokio::sync::mpsc::unbounded_channel::<Pending>();
+        let seen: Arc<Mutex<HashMap<EventKey, (String, u64)>>> = Arc::default();
+        let writer = Writer {
             registry,
             node: node.to_string(),
             component,
-            seen: Arc::default(),
-        }
+            seen: seen.clone(),
+        };
+        tokio::spawn(async move {
+            while let Some(p) = rx.recv().await {
+                writer.write(p).await;
+            }
+        });
+        Recorder { tx, seen }
     }
 
     pub async fn normal(&self, obj: &ObjectRef, reason: &str, message: &str) {
-        self.record(obj, "Normal", reason, message).await
+        self.record(obj, "Normal", reason, message)
     }
 
     pub async fn warning(&self, obj: &ObjectRef, reason: &str, message: &str) {
-        self.record(obj, "Warning", reason, message).await
+        self.record(obj, "Warning", reason, message)
     }
 
-    async fn record(&self, obj: &ObjectRef, typ: &str, reason: &str, message: &str) {
+    fn record(&self, obj: &ObjectRef, typ: &'static str, reason: &str, message: &str) {
+        let _ = self.tx.send(Pending {
+            obj: obj.clone(),
+            typ,
+            reason: reason.to_string(),
+            message: message.to_string(),
+            at: format_time(now_secs()),
+        });
+    }
+
+    /// Forgets aggregation state of a deleted pod.
+    pub fn forget(&self, uid: &str) {
+        if let Ok(mut m) = self.seen.lock() {
+            m.retain(|k, _| k.0 != uid);
+        }
+    }
+}
+
+impl Writer {
+    async fn write(&self, p: Pending) {
+        let Pending {
+            obj,
+            typ,
+            reason,
+            message,
+            at: now,
+        } = p;
+        let (reason, message) = (reason.as_str(), message.as_str());
         let Ok(r) = peapod_api::resources::lookup("", "v1", "events").ok_or(()) else {
             return;
         };
@@ -59,7 +111,6 @@ impl Recorder {
             reason.to_string(),
             message.to_string(),
         );
-        let now = format_time(now_secs());
         let existing = self.seen.lock().ok().and_then(|m| m.get(&key).cloned());
         if let Some((name, count)) = existing {
             let patch = json!({"count": count + 1, "lastTimestamp": now});
@@ -120,13 +171,6 @@ impl Recorder {
                 }
             }
             Err(e) => tracing::debug!(error = %e, reason, "event not recorded"),
-        }
-    }
-
-    /// Forgets aggregation state of a deleted pod.
-    pub fn forget(&self, uid: &str) {
-        if let Ok(mut m) = self.seen.lock() {
-            m.retain(|k, _| k.0 != uid);
         }
     }
 }

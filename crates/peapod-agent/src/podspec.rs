@@ -689,6 +689,17 @@ fn b64(s: &str) -> Vec<u8> {
         .unwrap_or_default()
 }
 
+/// Whether the container's environment takes the pod's IP (`fieldRef: status.podIP(s)`), so it
+/// cannot be configured before the pod network is.
+pub fn needs_pod_ip(c: &k8s_openapi::api::core::v1::Container) -> bool {
+    c.env.iter().flatten().any(|e| {
+        e.value_from
+            .as_ref()
+            .and_then(|v| v.field_ref.as_ref())
+            .is_some_and(|f| matches!(f.field_path.as_str(), "status.podIP" | "status.podIPs"))
+    })
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

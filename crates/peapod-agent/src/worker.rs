@@ -8,6 +8,7 @@ use crate::podspec::Resolver;
 use crate::probe::{run_once, ProbeKind, ProbeState};
 use crate::status::{is_sidecar, pod_status, Observed, StatusInput};
 use crate::AgentCtx;
+use futures::future::{BoxFuture, FutureExt, Shared};
 use k8s_openapi::api::core::v1::{Container, Pod, Probe};
 use peapod_api::meta::{format_time, parse_time};
 use peapod_apiserver::registry::{now_secs, Subresource, WriteOptions};
@@ -42,6 +43,11 @@ pub struct PodWorker {
     pull_backoff: HashMap<String, (Backoff, i64)>,
     /// Container instances being killed after a failed liveness/startup probe.
     killing: std::collections::HashSet<String>,
+    /// The pod network of a new sandbox being set up (CNI ADD), while its first containers are
+    /// created; each waits for it before it starts.
+    network: Option<Shared<BoxFuture<'static, Result<(), String>>>>,
+    /// Set when that failed: the sandbox is gone and this sync ends with the error.
+    sandbox_failed: Option<String>,
 }
 
 enum Next {
@@ -112,6 +118,8 @@ impl PodWorker {
             pulled: Default::default(),
             pull_backoff: HashMap::new(),
             killing: Default::default(),
+            network: None,
+            sandbox_failed: None,
         }
     }
 
@@ -300,22 +308,41 @@ impl PodWorker {
                 tracing::debug!(pod = %self.key(pod), ms = t.elapsed().as_millis() as u64, "sandbox running");
                 match (&self.ctx.net, cfg.host_network) {
                     (Some(net), false) => {
-                        // A new sandbox means a new network namespace: the old attachment goes.
-                        let _ = net.del(&self.uid).await;
+                        // Set up aside while the first containers are created (their
+                        // processes wait for it before they start).
                         let ports = pod
                             .spec
                             .as_ref()
                             .map(crate::net::port_mappings)
                             .unwrap_or_default();
-                        let att = net
-                            .add(&self.uid, &s.netns, &ports)
+                        let (net, rt, uid, netns, key) = (
+                            net.clone(),
+                            self.ctx.runtime.clone(),
+                            self.uid.clone(),
+                            s.netns.clone(),
+                            self.key(pod),
+                        );
+                        let (cfg, wake) = (cfg.clone(), self.wake.clone());
+                        let task = tokio::spawn(async move {
+                            // A new sandbox means a new network namespace: the old
+                            // attachment goes.
+                            let _ = net.del(&uid).await;
+                            let res = async {
+                                let att = net.add(&uid, &netns, &ports).await?;
+                                rt.set_pod_ip(&cfg, &att.ip.to_string())?;
+                                Ok::<_, Box<dyn std::error::Error + Send + Sync>>(())
+                            }
                             .await
-                            .map_err(|e| format!("failed to set up the pod network: {e}"))?;
-                        self.ctx
-                            .runtime
-                            .set_pod_ip(&cfg, &att.ip.to_string())
-                            .map_err(|e| e.to_string())?;
-                        tracing::debug!(pod = %self.key(pod), ms = t.elapsed().as_millis() as u64, "pod network ready");
+                            .map_err(|e| format!("failed to set up the pod network: {e}"));
+                            tracing::debug!(pod = %key, ms = t.elapsed().as_millis() as u64, ok = res.is_ok(), "pod network");
+                            wake.notify_one();
+                            res
+                        });
+                        self.network = Some(
+                            async move { task.await.map_err(|e| e.to_string())? }
+                                .boxed()
+                                .shared(),
+                        );
                     }
                     (None, false) => crate::net::loopback_up(&s.netns).await,
                     (_, true) => {}
@@ -538,10 +565,40 @@ impl PodWorker {
             // Nothing left to run: sidecars and the sandbox stop; the phase becomes terminal.
             self.stop_all(pod, "").await;
         }
+        self.network_ready(pod).await;
+        if let Some(e) = self.sandbox_failed.take() {
+            // The containers wait in ContainerCreating meanwhile, as the kubelet shows them.
+            let obs = self.observe(pod).await;
+            self.write_status(pod, &obs, true, false).await?;
+            return Err(e);
+        }
         self.ensure_probes(pod, &sandbox.netns).await;
         let obs = self.observe(pod).await;
         self.write_status(pod, &obs, true, false).await?;
         Ok(Next::In(next))
+    }
+
+    /// Waits for the network of a new sandbox, if one is being set up. When it failed, the
+    /// sandbox goes (the next sync makes a new one) with the kubelet's event, and
+    /// `sandbox_failed` holds the error.
+    async fn network_ready(&mut self, pod: &Pod) {
+        let Some(pending) = self.network.clone() else {
+            return;
+        };
+        let res = pending.await;
+        self.network = None;
+        if let Err(e) = res {
+            self.ctx
+                .recorder
+                .warning(
+                    &self.obj_ref(pod, None),
+                    "FailedCreatePodSandBox",
+                    &format!("Failed to create pod sandbox: {e}"),
+                )
+                .await;
+            self.ctx.remove_pod(&self.uid).await;
+            self.sandbox_failed = Some(e);
+        }
     }
 
     /// Starts a new instance of a container (image check, create, start) with its events.
@@ -567,9 +624,18 @@ impl PodWorker {
         attempt: u32,
         pid_ns: Option<u32>,
     ) -> Option<Duration> {
+        if self.sandbox_failed.is_some() {
+            return Some(Duration::from_secs(1));
+        }
         let obj = self.obj_ref(pod, Some(fp));
         if let Err(wait) = self.ensure_image(c, &obj, attempt).await {
             return Some(wait);
+        }
+        if crate::podspec::needs_pod_ip(c) {
+            self.network_ready(pod).await;
+            if self.sandbox_failed.is_some() {
+                return Some(Duration::from_secs(1));
+            }
         }
         let volumes_dir = self.ctx.runtime.pod_dir(&self.uid).join("volumes");
         let host_net = pod
@@ -620,7 +686,24 @@ impl PodWorker {
             .normal(&obj, "Created", &format!("Created container: {}", c.name))
             .await;
         let t = std::time::Instant::now();
-        if let Err(e) = self.ctx.runtime.start_container(&self.uid, &id).await {
+        let network = self.network.clone();
+        let ready = async move {
+            match network {
+                Some(n) => n.await,
+                None => Ok(()),
+            }
+        };
+        let started = self
+            .ctx
+            .runtime
+            .start_container_when(&self.uid, &id, ready)
+            .await;
+        if let Err(peapod_runtime::RuntimeError::NotReady(_)) = started {
+            // The pod network failed: the sandbox and this container go.
+            self.network_ready(pod).await;
+            return Some(Duration::from_secs(1));
+        }
+        if let Err(e) = started {
             self.ctx
                 .recorder
                 .warning(

@@ -261,6 +261,17 @@ impl Runtime {
 
     /// Starts a created container under its own conmon and returns once its process runs.
     pub async fn start_container(&self, uid: &str, id: &str) -> Result<()> {
+        self.start_container_when(uid, id, async { Ok(()) }).await
+    }
+
+    /// Creates the container's process (its supervisor runs the OCI runtime's `create`) and
+    /// starts it once `ready` resolves: the pod's network can be set up meanwhile, and the
+    /// process still never runs before it. An error from `ready` leaves the container created
+    /// and not started (removing it or its sandbox is the caller's part).
+    pub async fn start_container_when<F>(&self, uid: &str, id: &str, ready: F) -> Result<()>
+    where
+        F: std::future::Future<Output = std::result::Result<(), String>>,
+    {
         let mut rec = self.record(uid, id)?;
         let dir = self.container_dir(uid, id);
         let exits = self.pod_dir(uid).join("exits");
@@ -372,6 +383,7 @@ impl Runtime {
                 message: msg,
             });
         }
+        ready.await.map_err(RuntimeError::NotReady)?;
         self.oci_ok(&["start", id]).await?;
         if let (Some(cache), Some(key)) = (&self.bpf_cache, rec.seccomp_key.take()) {
             cache.put_from(&key, &self.root.join("crun").join(id));

@@ -51,6 +51,9 @@ pub enum RuntimeError {
     NoContainer(String),
     #[error("{0}")]
     Invalid(String),
+    /// What a container waited for before it could start failed (e.g. the pod network).
+    #[error("{0}")]
+    NotReady(String),
 }
 
 pub type Result<T> = std::result::Result<T, RuntimeError>;

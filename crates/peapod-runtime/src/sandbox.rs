@@ -201,13 +201,15 @@ impl Runtime {
         }))
     }
 
-    /// Rewrites the pod's /etc/hosts once its IP is known.
+    /// Rewrites the pod's /etc/hosts once its IP is known. In place, not by rename: containers
+    /// created while the network was set up already bind-mount this file (none has started).
     pub fn set_pod_ip(&self, cfg: &SandboxConfig, ip: &str) -> Result<()> {
-        let dir = self.pod_dir(&cfg.pod_uid);
-        write_atomic(
-            &dir.join("hosts"),
+        let path = self.pod_dir(&cfg.pod_uid).join("hosts");
+        std::fs::write(
+            &path,
             hosts_file(&cfg.hostname, Some(ip), &cfg.host_aliases).as_bytes(),
         )
+        .map_err(io("write", &path))
     }
 
     /// Every pod uid with a sandbox directory (for adoption and cleanup after a restart).

@@ -1323,3 +1323,88 @@ fn run_interactive_attaches() {
     );
     wait_status(&c, "cat1", "Completed", 20);
 }
+
+/// A failed pod network setup is the kubelet's FailedCreatePodSandBox: the sandbox goes (no
+/// pause process stays), the pod waits in ContainerCreating and gets a new sandbox once the
+/// network works. A container whose environment takes status.podIP starts with the address.
+#[test]
+fn pod_network_failure_is_retried() {
+    let Some(c) = Cluster::start_node() else {
+        return;
+    };
+    let conflist = c.data_dir().join("net/cni.conflist");
+    let good = std::fs::read_to_string(&conflist).unwrap();
+    let mut broken: serde_json::Value = serde_json::from_str(&good).unwrap();
+    broken["plugins"]
+        .as_array_mut()
+        .unwrap()
+        .push(serde_json::json!({"type": "peapod-no-such-plugin"}));
+    std::fs::write(&conflist, broken.to_string()).unwrap();
+    let pod = r#"
+apiVersion: v1
+kind: Pod
+metadata: {name: netfail}
+spec:
+  terminationGracePeriodSeconds: 1
+  containers:
+  - name: app
+    image: busybox
+    command: ['sh', '-c', 'echo "ip=$MY_IP"; sleep 3600']
+    env:
+    - name: MY_IP
+      valueFrom: {fieldRef: {fieldPath: status.podIP}}
+"#;
+    c.ok_stdin(&["apply", "-f", "-"], pod);
+    let events = wait_for(20, "FailedCreatePodSandBox", || {
+        let out = c.ok(&[
+            "get",
+            "events",
+            "--field-selector",
+            "involvedObject.name=netfail",
+        ]);
+        out.contains("FailedCreatePodSandBox").then_some(out)
+    });
+    assert!(events.contains("peapod-no-such-plugin"), "{events}");
+    assert_eq!(row(&c, "netfail").1, "ContainerCreating");
+    // Each failed attempt removes its sandbox: after several, at most the pause process of the
+    // attempt under way lives.
+    let uid = c.ok(&["get", "pod", "netfail", "-o", "jsonpath={.metadata.uid}"]);
+    std::thread::sleep(std::time::Duration::from_secs(3));
+    let pauses = std::fs::read_dir("/proc")
+        .unwrap()
+        .flatten()
+        .filter(|e| {
+            let p = e.path();
+            let live = std::fs::read_to_string(p.join("stat")).is_ok_and(|s| {
+                s.rsplit(')')
+                    .next()
+                    .is_some_and(|r| !r.trim_start().starts_with('Z'))
+            });
+            live && std::fs::read_to_string(p.join("cgroup"))
+                .is_ok_and(|cg| cg.contains(&format!("pod{}/pause", uid.trim())))
+        })
+        .count();
+    assert!(pauses <= 1, "{pauses} pause processes of one pod");
+    let attempts = c.ok(&[
+        "get",
+        "events",
+        "--field-selector",
+        "involvedObject.name=netfail,reason=FailedCreatePodSandBox",
+        "-o",
+        "jsonpath={.items[0].count}",
+    ]);
+    assert!(
+        attempts.trim().parse::<u32>().unwrap_or(0) >= 2,
+        "retried: {attempts}"
+    );
+    std::fs::write(&conflist, good).unwrap();
+    wait_status(&c, "netfail", "Running", 20);
+    let ip = c.ok(&["get", "pod", "netfail", "-o", "jsonpath={.status.podIP}"]);
+    assert!(!ip.is_empty());
+    let logs = wait_for(10, "the app's log", || {
+        let l = c.ok(&["logs", "netfail"]);
+        l.contains("ip=").then_some(l)
+    });
+    assert_eq!(logs.trim(), format!("ip={ip}"));
+    c.ok(&["delete", "pod", "netfail"]);
+}
