@@ -46,10 +46,10 @@ impl Backoff {
 /// Go's duration formatting for back-off messages: `10s`, `1m20s`, `5m0s`.
 pub fn go_duration(d: Duration) -> String {
     let s = d.as_secs();
-    if s >= 60 {
-        format!("{}m{}s", s / 60, s % 60)
-    } else {
-        format!("{s}s")
+    match (s / 3600, s % 3600 / 60, s % 60) {
+        (0, 0, s) => format!("{s}s"),
+        (0, m, s) => format!("{m}m{s}s"),
+        (h, m, s) => format!("{h}h{m}m{s}s"),
     }
 }
 

@@ -31,6 +31,11 @@ const CODES: [&str; 17] = [
 
 const UNIMPLEMENTED: u32 = 12;
 
+/// A unary call that ended with status OK and no message: grpc-go returns io.EOF itself.
+const EOF: &str = "EOF";
+const BAD_MESSAGE: &str =
+    "grpc: failed to unmarshal the received message: proto: cannot parse invalid wire-format data";
+
 /// HealthCheckResponse.ServingStatus names.
 fn serving_status(n: u64) -> String {
     match n {
@@ -42,10 +47,7 @@ fn serving_status(n: u64) -> String {
     }
 }
 
-/// Go's `time.Duration` String for whole seconds (the probe timeout).
-fn go_duration(d: Duration) -> String {
-    format!("{}s", d.as_secs())
-}
+use crate::backoff::go_duration;
 
 /// The request message: a gRPC frame (uncompressed, length-prefixed) holding
 /// HealthCheckRequest{service = 1}.
@@ -87,34 +89,35 @@ fn get_varint(b: &mut &[u8]) -> Option<u64> {
 /// HealthCheckResponse.status from the response body (one gRPC frame); proto3 leaves a zero
 /// status (UNKNOWN) out, so an empty message is UNKNOWN.
 pub fn response_status(body: &[u8]) -> Result<u64, String> {
+    if body.is_empty() {
+        return Err(EOF.into());
+    }
     if body.len() < 5 {
-        return Err("grpc: response has no message".into());
+        return Err("unexpected EOF".into());
     }
     if body[0] != 0 {
-        return Err("grpc: compressed responses are not supported".into());
+        return Err("grpc: compressed flag set with identity or empty encoding".into());
     }
     let len = u32::from_be_bytes([body[1], body[2], body[3], body[4]]) as usize;
-    let mut msg = body
-        .get(5..5 + len)
-        .ok_or("grpc: truncated response message")?;
+    let mut msg = body.get(5..5 + len).ok_or("unexpected EOF")?;
     let mut status = 0;
     while !msg.is_empty() {
-        let key = get_varint(&mut msg).ok_or("grpc: bad response message")?;
+        let key = get_varint(&mut msg).ok_or(BAD_MESSAGE)?;
         match (key >> 3, key & 7) {
-            (1, 0) => status = get_varint(&mut msg).ok_or("grpc: bad response message")?,
+            (1, 0) => status = get_varint(&mut msg).ok_or(BAD_MESSAGE)?,
             (_, 0) => {
-                get_varint(&mut msg).ok_or("grpc: bad response message")?;
+                get_varint(&mut msg).ok_or(BAD_MESSAGE)?;
             }
             (_, 2) => {
-                let n = get_varint(&mut msg).ok_or("grpc: bad response message")? as usize;
+                let n = get_varint(&mut msg).ok_or(BAD_MESSAGE)? as usize;
                 if msg.len() < n {
-                    return Err("grpc: bad response message".into());
+                    return Err(BAD_MESSAGE.into());
                 }
                 msg.advance(n);
             }
             (_, 1) if msg.len() >= 8 => msg.advance(8),
             (_, 5) if msg.len() >= 4 => msg.advance(4),
-            _ => return Err("grpc: bad response message".into()),
+            _ => return Err(BAD_MESSAGE.into()),
         }
     }
     Ok(status)
@@ -131,15 +134,19 @@ fn rpc_error(code: u32, message: &str) -> String {
 enum CallError {
     Status(u32, String),
     Timeout,
+    /// OK without a response message.
+    Eof,
 }
 
-/// Connects from inside the pod's network namespace; like grpc-go's blocking dial, retries
-/// until the deadline (a refused connection shows up as a connect timeout, as in the kubelet).
+/// Connects from inside the pod's network namespace and waits for the server's HTTP/2
+/// answer (a PING round trip). Like grpc-go's blocking dial, retries until the deadline, so a
+/// refused connection or a listener that does not speak HTTP/2 is a connect timeout, as in
+/// the kubelet.
 async fn connect(
     netns: PathBuf,
     addr: SocketAddr,
     deadline: Instant,
-) -> Option<std::net::TcpStream> {
+) -> Option<h2::client::SendRequest<Bytes>> {
     loop {
         let left = deadline.saturating_duration_since(Instant::now());
         if left.is_zero() {
@@ -150,34 +157,83 @@ async fn connect(
             std::net::TcpStream::connect_timeout(&addr, left)
         })
         .await;
-        match attempt {
-            Ok(Ok(s)) => return Some(s),
-            _ => tokio::time::sleep(Duration::from_millis(100).min(left)).await,
+        if let Ok(Ok(stream)) = attempt {
+            if let Ok(Ok(Some(client))) = tokio::time::timeout(left, handshake(stream)).await {
+                return Some(client);
+            }
         }
+        let left = deadline.saturating_duration_since(Instant::now());
+        tokio::time::sleep(Duration::from_millis(100).min(left)).await;
     }
 }
 
-async fn call(
+/// HTTP/2 over the connection, ready once the server has answered a PING.
+async fn handshake(
     stream: std::net::TcpStream,
+) -> std::io::Result<Option<h2::client::SendRequest<Bytes>>> {
+    stream.set_nonblocking(true)?;
+    let tcp = tokio::net::TcpStream::from_std(stream)?;
+    let _ = tcp.set_nodelay(true);
+    let Ok((client, mut conn)) = h2::client::handshake(tcp).await else {
+        return Ok(None);
+    };
+    let Some(mut ping) = conn.ping_pong() else {
+        return Ok(None);
+    };
+    tokio::spawn(async move {
+        let _ = conn.await;
+    });
+    if ping.ping(h2::Ping::opaque()).await.is_err() {
+        return Ok(None);
+    }
+    Ok(client.ready().await.ok())
+}
+
+/// The status grpc-go gives a response whose headers are not gRPC's: a non-200 HTTP status
+/// (mapped to a gRPC code as HTTPStatusConvTab does) or another content type.
+fn header_error(status: u16, content_type: Option<&str>) -> Option<(u32, String)> {
+    let grpc = content_type.is_some_and(|ct| {
+        ct == "application/grpc"
+            || ct.starts_with("application/grpc+")
+            || ct.starts_with("application/grpc;")
+    });
+    if status == 200 && grpc {
+        return None;
+    }
+    let mut errs = Vec::new();
+    if status != 200 {
+        let text = http::StatusCode::from_u16(status)
+            .ok()
+            .and_then(|s| s.canonical_reason())
+            .unwrap_or("");
+        errs.push(format!(
+            "unexpected HTTP status code received from server: {status} ({text})"
+        ));
+    }
+    match content_type {
+        _ if grpc => {}
+        Some(ct) => errs.push(format!(
+            "transport: received unexpected content-type {ct:?}"
+        )),
+        None => errs.push("malformed header: missing HTTP content-type".into()),
+    }
+    let code = match status {
+        400 => 13,
+        401 => 16,
+        403 => 7,
+        404 => UNIMPLEMENTED,
+        429 | 502 | 503 | 504 => 14,
+        _ => 2,
+    };
+    Some((code, errs.join("; ")))
+}
+
+async fn call(
+    mut client: h2::client::SendRequest<Bytes>,
     addr: SocketAddr,
     service: &str,
 ) -> Result<u64, CallError> {
     let transport = |e: String| CallError::Status(14, e);
-    stream
-        .set_nonblocking(true)
-        .map_err(|e| transport(e.to_string()))?;
-    let tcp = tokio::net::TcpStream::from_std(stream).map_err(|e| transport(e.to_string()))?;
-    let _ = tcp.set_nodelay(true);
-    let (client, conn) = h2::client::handshake(tcp)
-        .await
-        .map_err(|e| transport(format!("connection error: {e}")))?;
-    tokio::spawn(async move {
-        let _ = conn.await;
-    });
-    let mut client = client
-        .ready()
-        .await
-        .map_err(|e| transport(format!("connection error: {e}")))?;
     let req = http::Request::builder()
         .method("POST")
         .uri(format!("http://{addr}/grpc.health.v1.Health/Check"))
@@ -193,14 +249,12 @@ async fn call(
         .map_err(|e| transport(e.to_string()))?;
     let resp = resp.await.map_err(|e| transport(e.to_string()))?;
     let (parts, mut body) = resp.into_parts();
-    if parts.status != http::StatusCode::OK {
-        return Err(CallError::Status(
-            14,
-            format!(
-                "unexpected HTTP status code received from server: {}",
-                parts.status.as_u16()
-            ),
-        ));
+    let content_type = parts
+        .headers
+        .get("content-type")
+        .and_then(|v| v.to_str().ok());
+    if let Some((code, msg)) = header_error(parts.status.as_u16(), content_type) {
+        return Err(CallError::Status(code, msg));
     }
     // Trailers-only: the status is in the headers.
     if let Some(code) = grpc_status(&parts.headers) {
@@ -217,16 +271,22 @@ async fn call(
     let trailers = body
         .trailers()
         .await
-        .map_err(|e| transport(e.to_string()))?
-        .unwrap_or_default();
-    match grpc_status(&trailers) {
-        Some((0, _)) => response_status(&data).map_err(|e| CallError::Status(13, e)),
-        Some((code, msg)) => Err(CallError::Status(code, msg)),
-        None if grpc_status(&parts.headers).is_some() => Err(CallError::Status(
-            13,
-            "server closed the stream without sending a message".into(),
-        )),
-        None => Err(CallError::Status(
+        .map_err(|e| transport(e.to_string()))?;
+    let ok_message = || {
+        response_status(&data).map_err(|e| match e.as_str() {
+            EOF => CallError::Eof,
+            _ => CallError::Status(13, e),
+        })
+    };
+    match (
+        trailers.as_ref().map(grpc_status),
+        grpc_status(&parts.headers),
+    ) {
+        (Some(Some((0, _))), _) | (None, Some((0, _))) => ok_message(),
+        (Some(Some((code, msg))), _) => Err(CallError::Status(code, msg)),
+        // Trailers without a grpc-status: grpc-go's default status.
+        (Some(None), _) => Err(CallError::Status(2, String::new())),
+        (None, _) => Err(CallError::Status(
             13,
             "server closed the stream without sending trailers".into(),
         )),
@@ -271,7 +331,7 @@ pub async fn check(
     timeout: Duration,
 ) -> Result<(), String> {
     let deadline = Instant::now() + timeout;
-    let Some(stream) = connect(netns, addr, deadline).await else {
+    let Some(client) = connect(netns, addr, deadline).await else {
         return Err(format!(
             "timeout: failed to connect service {:?} within {}: context deadline exceeded",
             addr.to_string(),
@@ -279,7 +339,7 @@ pub async fn check(
         ));
     };
     let left = deadline.saturating_duration_since(Instant::now());
-    let result = match tokio::time::timeout(left, call(stream, addr, service)).await {
+    let result = match tokio::time::timeout(left, call(client, addr, service)).await {
         Ok(r) => r,
         Err(_) => Err(CallError::Timeout),
     };
@@ -300,6 +360,7 @@ pub async fn check(
             "error: health rpc probe failed: {}",
             rpc_error(code, &m)
         )),
+        Err(CallError::Eof) => Err(format!("error: health rpc probe failed: {EOF}")),
     }
 }
 
@@ -324,5 +385,32 @@ mod tests {
             "rpc error: code = NotFound desc = unknown service"
         );
         assert_eq!(percent_decode("a%20b%"), "a b%");
+    }
+
+    #[test]
+    fn non_grpc_responses_get_grpc_go_statuses() {
+        assert_eq!(header_error(200, Some("application/grpc")), None);
+        assert_eq!(header_error(200, Some("application/grpc+proto")), None);
+        assert_eq!(
+            header_error(404, Some("text/plain")),
+            Some((
+                12,
+                "unexpected HTTP status code received from server: 404 (Not Found); transport: received unexpected content-type \"text/plain\"".into()
+            ))
+        );
+        assert_eq!(
+            header_error(503, Some("application/grpc")),
+            Some((
+                14,
+                "unexpected HTTP status code received from server: 503 (Service Unavailable)"
+                    .into()
+            ))
+        );
+        assert_eq!(
+            header_error(200, None),
+            Some((2, "malformed header: missing HTTP content-type".into()))
+        );
+        assert_eq!(go_duration(Duration::from_secs(90)), "1m30s");
+        assert_eq!(go_duration(Duration::from_secs(3600)), "1h0m0s");
     }
 }

@@ -95,10 +95,17 @@ pub(super) fn validate_ephemeral_containers_update(new: &Value, old: &Value) -> 
                 "spec.ephemeralContainers",
                 format!("existing ephemeral containers \"{name}\" may not be removed\n"),
             )),
-            Some((i, n)) if strip_nulls(n) != strip_nulls(o) => errs.push(FieldError::forbidden(
-                format!("spec.ephemeralContainers[{i}]"),
-                format!("existing ephemeral containers \"{name}\" may not be changed\n"),
-            )),
+            Some((_, n)) if strip_nulls(n) != strip_nulls(o) => {
+                let mut diff = Vec::new();
+                json_diff("", &strip_nulls(o), &strip_nulls(n), &mut diff);
+                errs.push(FieldError::forbidden(
+                    "spec.ephemeralContainers",
+                    format!(
+                        "existing ephemeral containers \"{name}\" may not be changed\n{}",
+                        diff.join("\n")
+                    ),
+                ))
+            }
             Some(_) => {}
         }
     }
