@@ -1,24 +1,9 @@
-//! The pod's side of networking that is not CNI's: bringing up loopback when pod networking is
-//! unavailable (a new namespace starts with `lo` down), and the hostPorts the CNI `portmap`
-//! plugin publishes.
+//! The pod's hostPorts as the kubelet hands them to CNI (`runtimeConfig.portMappings`, used
+//! when the CNI configuration has a plugin such as portmap that takes them; otherwise the
+//! service proxy forwards hostPorts).
 
 use k8s_openapi::api::core::v1::PodSpec;
 use peapod_net::PortMapping;
-use std::path::Path;
-
-pub async fn loopback_up(netns: &Path) {
-    let status = tokio::process::Command::new("nsenter")
-        .arg(format!("--net={}", netns.display()))
-        .args(["ip", "link", "set", "lo", "up"])
-        .stdin(std::process::Stdio::null())
-        .stdout(std::process::Stdio::null())
-        .stderr(std::process::Stdio::null())
-        .status()
-        .await;
-    if !status.is_ok_and(|s| s.success()) {
-        tracing::warn!(netns = %netns.display(), "could not bring up the pod's loopback interface");
-    }
-}
 
 /// The pod's hostPorts (app and init containers), as the kubelet hands them to CNI.
 pub fn port_mappings(spec: &PodSpec) -> Vec<PortMapping> {

@@ -238,6 +238,7 @@ impl PodWorker {
     }
 
     async fn sync(&mut self, pod: &Pod) -> Result<Next, String> {
+        tracing::trace!(pod = %self.key(pod), "sync");
         let terminating = pod.metadata.deletion_timestamp.is_some();
         if self.last_status.is_null() {
             self.last_status =
@@ -306,46 +307,43 @@ impl PodWorker {
                     .await
                     .map_err(|e| e.to_string())?;
                 tracing::debug!(pod = %self.key(pod), ms = t.elapsed().as_millis() as u64, "sandbox running");
-                match (&self.ctx.net, cfg.host_network) {
-                    (Some(net), false) => {
-                        // Set up aside while the first containers are created (their
-                        // processes wait for it before they start).
-                        let ports = pod
-                            .spec
-                            .as_ref()
-                            .map(crate::net::port_mappings)
-                            .unwrap_or_default();
-                        let (net, rt, uid, netns, key) = (
-                            net.clone(),
-                            self.ctx.runtime.clone(),
-                            self.uid.clone(),
-                            s.netns.clone(),
-                            self.key(pod),
-                        );
-                        let (cfg, wake) = (cfg.clone(), self.wake.clone());
-                        let task = tokio::spawn(async move {
-                            // A new sandbox means a new network namespace: the old
-                            // attachment goes.
-                            let _ = net.del(&uid).await;
-                            let res = async {
-                                let att = net.add(&uid, &netns, &ports).await?;
-                                rt.set_pod_ip(&cfg, &att.ip.to_string())?;
-                                Ok::<_, Box<dyn std::error::Error + Send + Sync>>(())
-                            }
-                            .await
-                            .map_err(|e| format!("failed to set up the pod network: {e}"));
-                            tracing::debug!(pod = %key, ms = t.elapsed().as_millis() as u64, ok = res.is_ok(), "pod network");
-                            wake.notify_one();
-                            res
-                        });
-                        self.network = Some(
-                            async move { task.await.map_err(|e| e.to_string())? }
-                                .boxed()
-                                .shared(),
-                        );
-                    }
-                    (None, false) => crate::net::loopback_up(&s.netns).await,
-                    (_, true) => {}
+                // Without pod networking the sandbox has only its loopback (up).
+                if let (Some(net), false) = (&self.ctx.net, cfg.host_network) {
+                    // Set up aside while the first containers are created (their
+                    // processes wait for it before they start).
+                    let ports = pod
+                        .spec
+                        .as_ref()
+                        .map(crate::net::port_mappings)
+                        .unwrap_or_default();
+                    let (net, rt, uid, netns, key) = (
+                        net.clone(),
+                        self.ctx.runtime.clone(),
+                        self.uid.clone(),
+                        s.netns.clone(),
+                        self.key(pod),
+                    );
+                    let (cfg, wake) = (cfg.clone(), self.wake.clone());
+                    let task = tokio::spawn(async move {
+                        // A new sandbox means a new network namespace: the old
+                        // attachment goes.
+                        let _ = net.del(&uid).await;
+                        let res = async {
+                            let att = net.add(&uid, &netns, &ports).await?;
+                            rt.set_pod_ip(&cfg, &att.ip.to_string())?;
+                            Ok::<_, Box<dyn std::error::Error + Send + Sync>>(())
+                        }
+                        .await
+                        .map_err(|e| format!("failed to set up the pod network: {e}"));
+                        tracing::debug!(pod = %key, ms = t.elapsed().as_millis() as u64, ok = res.is_ok(), "pod network");
+                        wake.notify_one();
+                        res
+                    });
+                    self.network = Some(
+                        async move { task.await.map_err(|e| e.to_string())? }
+                            .boxed()
+                            .shared(),
+                    );
                 }
                 s
             }
@@ -1025,6 +1023,7 @@ impl PodWorker {
             .await
         {
             Ok(_) => {
+                tracing::debug!(pod = %format!("{ns}/{name}"), phase = ?status.get("phase"), "status written");
                 self.last_status = status;
                 Ok(())
             }

@@ -94,6 +94,7 @@ impl Scheduler {
             meta::namespace(pod).unwrap_or("default").to_string(),
             meta::name(pod).to_string(),
         );
+        tracing::debug!(pod = %format!("{ns}/{name}"), "scheduling");
         if let Some(taken) = self.host_port_taken(pod).await {
             self.unschedulable(pod, &taken).await;
             return;
@@ -107,6 +108,7 @@ impl Scheduler {
             tracing::debug!(pod = %format!("{ns}/{name}"), error = %e, "binding failed");
             return;
         }
+        tracing::debug!(pod = %format!("{ns}/{name}"), "bound");
         let msg = format!("Successfully assigned {ns}/{name} to {}", self.node);
         self.event(pod, "Normal", "Scheduled", &msg).await;
     }

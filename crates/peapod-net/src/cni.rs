@@ -102,10 +102,7 @@ pub fn default_conflist(bridge: &str, pod_cidr: &str, gateway: Ipv4Addr, ipam_di
                     "routes": [{"dst": "0.0.0.0/0"}],
                     "dataDir": ipam_dir.display().to_string(),
                 }
-            },
-            // hostPort: DNAT from the node's addresses (and SNAT for the node's own
-            // connections), through iptables-nft.
-            {"type": "portmap", "capabilities": {"portMappings": true}, "snat": true}
+            }
         ]
     })
 }
@@ -133,6 +130,18 @@ impl Cni {
         };
         cni.conflist()?;
         Ok(cni)
+    }
+
+    /// Whether a plugin of the configuration takes `portMappings` (e.g. portmap): then hostPorts
+    /// are CNI's; otherwise the service proxy forwards them.
+    pub fn handles_port_mappings(&self) -> bool {
+        self.conflist().is_ok_and(|list| {
+            list.get("plugins")
+                .and_then(Value::as_array)
+                .into_iter()
+                .flatten()
+                .any(|p| p.pointer("/capabilities/portMappings") == Some(&Value::Bool(true)))
+        })
     }
 
     fn conflist(&self) -> Result<Value, CniError> {
@@ -176,6 +185,7 @@ impl Cni {
     ) -> Result<Value, CniError> {
         use tokio::io::AsyncWriteExt;
         let bin = self.plugin(typ)?;
+        let started = std::time::Instant::now();
         let path = std::env::join_paths(&self.plugin_dirs).unwrap_or_default();
         let mut child = tokio::process::Command::new(&bin)
             .env("CNI_COMMAND", command)
@@ -194,6 +204,12 @@ impl Cni {
                 .await;
         }
         let out = child.wait_with_output().await.map_err(io("run", &bin))?;
+        tracing::debug!(
+            plugin = typ,
+            command,
+            ms = started.elapsed().as_millis() as u64,
+            "CNI plugin"
+        );
         if !out.status.success() {
             let body: Value = serde_json::from_slice(&out.stdout).unwrap_or_default();
             let message = body
@@ -220,7 +236,8 @@ impl Cni {
         self.state_dir.join(format!("{id}.json"))
     }
 
-    /// CNI ADD of the pod `id` in `netns`, plus the loopback plugin; idempotent per pod.
+    /// CNI ADD of the pod `id` in `netns` (whose `lo` the sandbox brought up); idempotent per
+    /// pod.
     /// `ports` go to plugins with the `portMappings` capability.
     pub async fn add(
         &self,
@@ -233,12 +250,31 @@ impl Cni {
         }
         let list = self.conflist()?;
         let netns_s = netns.display().to_string();
-        let mut prev: Option<Value> = None;
         let runtime = if ports.is_empty() {
             json!({})
         } else {
             json!({ "portMappings": ports })
         };
+        let result = self.add_chain(&list, &runtime, id, &netns_s).await?;
+        let att = parse_result(&result)?;
+        let state =
+            json!({"netns": netns_s, "result": result, "conflist": list, "runtimeConfig": runtime});
+        let path = self.state_file(id);
+        std::fs::write(&path, serde_json::to_vec(&state).unwrap_or_default())
+            .map_err(io("write", &path))?;
+        Ok(att)
+    }
+
+    /// ADD through the conflist's plugins in order, each given the previous result; a failure
+    /// undoes the chain (DEL) so no address leaks. The last plugin's result.
+    async fn add_chain(
+        &self,
+        list: &Value,
+        runtime: &Value,
+        id: &str,
+        netns_s: &str,
+    ) -> Result<Value, CniError> {
+        let mut prev: Option<Value> = None;
         let plugins = list
             .get("plugins")
             .and_then(Value::as_array)
@@ -250,26 +286,17 @@ impl Cni {
                 .and_then(Value::as_str)
                 .unwrap_or_default()
                 .to_string();
-            let conf = plugin_conf(&list, p, &runtime, prev.as_ref());
-            match self.invoke(&typ, "ADD", id, &netns_s, &conf).await {
+            let conf = plugin_conf(list, p, runtime, prev.as_ref());
+            match self.invoke(&typ, "ADD", id, netns_s, &conf).await {
                 Ok(r) => prev = Some(r),
                 Err(e) => {
                     // Undo what was done so no address leaks.
-                    let _ = self.del_with(&list, &runtime, id, &netns_s).await;
+                    let _ = self.del_with(list, runtime, id, netns_s).await;
                     return Err(e);
                 }
             }
         }
-        let lo = json!({"cniVersion": list["cniVersion"], "name": "lo", "type": "loopback"});
-        self.invoke("loopback", "ADD", id, &netns_s, &lo).await?;
-        let result = prev.unwrap_or(Value::Null);
-        let att = parse_result(&result)?;
-        let state =
-            json!({"netns": netns_s, "result": result, "conflist": list, "runtimeConfig": runtime});
-        let path = self.state_file(id);
-        std::fs::write(&path, serde_json::to_vec(&state).unwrap_or_default())
-            .map_err(io("write", &path))?;
-        Ok(att)
+        Ok(prev.unwrap_or(Value::Null))
     }
 
     /// The stored attachment of a pod, if it has one.

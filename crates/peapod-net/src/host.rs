@@ -57,6 +57,10 @@ impl HostNetwork {
         let dev = cfg.bridge.clone();
         let _ = ip(&["link", "add", &dev, "type", "bridge"]).await;
         let _ = ip(&["link", "set", &dev, "up"]).await;
+        // The node's own connections to 127.0.0.1:<hostPort> are DNATed to a pod behind the
+        // bridge (and masqueraded): the kernel lets a loopback source leave through the bridge
+        // only with route_localnet, which portmap and kube-proxy set for the same reason.
+        let _ = std::fs::write(format!("/proc/sys/net/ipv4/conf/{dev}/route_localnet"), "1");
         let added_route = match ip(&["route", "replace", &range, "dev", &dev]).await {
             Ok(()) => true,
             Err(e) => {

@@ -11,7 +11,7 @@
 
 use peapod_api::meta;
 use peapod_api::resources::lookup;
-use peapod_apiserver::registry::{ListOptions, WatchOptions};
+use peapod_apiserver::registry::{ListOptions, WatchEvent, WatchOptions};
 use peapod_apiserver::Registry;
 use serde_json::Value;
 use std::collections::BTreeMap;
@@ -37,6 +37,78 @@ pub struct ServicePort {
     pub client_ip_affinity: bool,
 }
 
+/// A pod's hostPort: a port of the node (on `host_ip`, or on every local address) forwarded to
+/// the pod, as the kubelet's hostport manager and the CNI portmap plugin do.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct HostPort {
+    /// `namespace/pod/containerPort/protocol`: names its chain.
+    pub key: String,
+    pub host_ip: Option<Ipv4Addr>,
+    pub host_port: u16,
+    /// "tcp", "udp" or "sctp".
+    pub protocol: String,
+    pub pod_ip: Ipv4Addr,
+    pub container_port: u16,
+}
+
+/// The hostPorts of a pod that has an address and has not finished (a hostNetwork pod listens
+/// on the node's ports itself).
+pub fn pod_host_ports(pod: &Value) -> Vec<HostPort> {
+    let phase = pod.pointer("/status/phase").and_then(Value::as_str);
+    let host_network = pod.pointer("/spec/hostNetwork").and_then(Value::as_bool) == Some(true);
+    let pod_ip = pod
+        .pointer("/status/podIP")
+        .and_then(Value::as_str)
+        .and_then(|s| s.parse::<Ipv4Addr>().ok());
+    let Some(pod_ip) = pod_ip else {
+        return Vec::new();
+    };
+    if host_network || matches!(phase, Some("Succeeded" | "Failed")) {
+        return Vec::new();
+    }
+    let (ns, name) = (meta::namespace(pod).unwrap_or_default(), meta::name(pod));
+    let mut out = Vec::new();
+    for list in ["/spec/initContainers", "/spec/containers"] {
+        for c in pod
+            .pointer(list)
+            .and_then(Value::as_array)
+            .into_iter()
+            .flatten()
+        {
+            for p in c
+                .get("ports")
+                .and_then(Value::as_array)
+                .into_iter()
+                .flatten()
+            {
+                let host_port = p.get("hostPort").and_then(Value::as_u64).unwrap_or(0);
+                let container_port = p.get("containerPort").and_then(Value::as_u64).unwrap_or(0);
+                if host_port == 0 || host_port > 65535 || container_port > 65535 {
+                    continue;
+                }
+                let protocol = p
+                    .get("protocol")
+                    .and_then(Value::as_str)
+                    .unwrap_or("TCP")
+                    .to_lowercase();
+                out.push(HostPort {
+                    key: format!("{ns}/{name}/{container_port}/{protocol}"),
+                    host_ip: p
+                        .get("hostIP")
+                        .and_then(Value::as_str)
+                        .and_then(|s| s.parse::<Ipv4Addr>().ok())
+                        .filter(|ip| !ip.is_unspecified()),
+                    host_port: host_port as u16,
+                    protocol,
+                    pod_ip,
+                    container_port: container_port as u16,
+                });
+            }
+        }
+    }
+    out
+}
+
 /// What the table holds: per-port chains (name → rules) and the elements of the dispatch maps.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct Rules {
@@ -47,6 +119,10 @@ pub struct Rules {
     nodeports: BTreeMap<String, String>,
     /// `ip . proto . port` (the chain is always the reject chain).
     no_endpoints: BTreeMap<String, String>,
+    /// hostPorts on every local address: `proto . port` → chain.
+    hostports: BTreeMap<String, String>,
+    /// hostPorts on one address: `ip . proto . port` → chain.
+    hostports_ip: BTreeMap<String, String>,
 }
 
 /// The packet mark bit of connections to masquerade (kube-proxy's choice).
@@ -54,19 +130,46 @@ const MASQ_MARK: u32 = 0x4000;
 
 /// A chain name that is stable for a Service port and valid in nft syntax.
 fn chain_name(key: &str, proto: &str, port: u16) -> String {
-    // FNV-1a: short, stable across runs and builds.
+    format!("svc_{:016x}_{proto}_{port}", fnv(key))
+}
+
+/// FNV-1a: short, stable across runs and builds.
+fn fnv(key: &str) -> u64 {
     let mut h: u64 = 0xcbf2_9ce4_8422_2325;
     for b in key.bytes() {
         h ^= u64::from(b);
         h = h.wrapping_mul(0x0100_0000_01b3);
     }
-    format!("svc_{h:016x}_{proto}_{port}")
+    h
 }
 
 impl Rules {
-    /// The desired content of the table for `ports`.
-    pub fn desired(ports: &[ServicePort]) -> Rules {
+    /// The desired content of the table for Service `ports` and pods' `host_ports`.
+    pub fn desired(ports: &[ServicePort], host_ports: &[HostPort]) -> Rules {
         let mut r = Rules::default();
+        for hp in host_ports {
+            let proto = &hp.protocol;
+            let chain = format!("hp_{:016x}_{proto}_{}", fnv(&hp.key), hp.host_port);
+            let dnat = format!(
+                "meta l4proto {proto} dnat to {}:{}",
+                hp.pod_ip, hp.container_port
+            );
+            // Masqueraded: the pod reaching its own hostPort through the node (hairpin), and
+            // the node's loopback connections (a 127/8 source cannot reach a pod).
+            let mark = format!(
+                "ip saddr {{ {}, 127.0.0.0/8 }} meta mark set meta mark or {MASQ_MARK:#x}",
+                hp.pod_ip
+            );
+            match hp.host_ip {
+                Some(ip) => r
+                    .hostports_ip
+                    .insert(format!("{ip} . {proto} . {}", hp.host_port), chain.clone()),
+                None => r
+                    .hostports
+                    .insert(format!("{proto} . {}", hp.host_port), chain.clone()),
+            };
+            r.chains.insert(chain, vec![mark, dnat]);
+        }
         for p in ports {
             let proto = &p.protocol;
             if p.endpoints.is_empty() {
@@ -138,8 +241,24 @@ fn base_table(table: &str, masq: &Masquerade) -> String {
         s,
         "  set no_endpoints {{ type ipv4_addr . inet_proto . inet_service; }}"
     );
+    let _ = writeln!(
+        s,
+        "  map hostports {{ type inet_proto . inet_service : verdict; }}"
+    );
+    let _ = writeln!(
+        s,
+        "  map hostports_ip {{ type ipv4_addr . inet_proto . inet_service : verdict; }}"
+    );
     let _ = writeln!(s, "  chain services {{");
     let _ = writeln!(s, "    ip daddr . meta l4proto . th dport vmap @services");
+    let _ = writeln!(
+        s,
+        "    ip daddr . meta l4proto . th dport vmap @hostports_ip"
+    );
+    let _ = writeln!(
+        s,
+        "    fib daddr type local meta l4proto . th dport vmap @hostports"
+    );
     let _ = writeln!(
         s,
         "    fib daddr type local meta l4proto . th dport vmap @nodeports"
@@ -247,6 +366,14 @@ pub fn transition(table: &str, masq: &Masquerade, old: Option<&Rules>, new: &Rul
     };
     delete_elements(&mut s, table, "services", &old.services, &new.services);
     delete_elements(&mut s, table, "nodeports", &old.nodeports, &new.nodeports);
+    delete_elements(&mut s, table, "hostports", &old.hostports, &new.hostports);
+    delete_elements(
+        &mut s,
+        table,
+        "hostports_ip",
+        &old.hostports_ip,
+        &new.hostports_ip,
+    );
     delete_elements(
         &mut s,
         table,
@@ -273,6 +400,14 @@ pub fn transition(table: &str, masq: &Masquerade, old: Option<&Rules>, new: &Rul
     }
     add_elements(&mut s, table, "services", &old.services, &new.services);
     add_elements(&mut s, table, "nodeports", &old.nodeports, &new.nodeports);
+    add_elements(&mut s, table, "hostports", &old.hostports, &new.hostports);
+    add_elements(
+        &mut s,
+        table,
+        "hostports_ip",
+        &old.hostports_ip,
+        &new.hostports_ip,
+    );
     add_elements(
         &mut s,
         table,
@@ -385,20 +520,31 @@ pub struct ServiceProxy {
     registry: Arc<Registry>,
     table: String,
     masq: Masquerade,
+    /// Whether pods' hostPorts are forwarded here (false when the CNI configuration has a
+    /// plugin with the portMappings capability, which then does it).
+    host_ports: bool,
 }
 
+/// hostPorts by pod uid.
+type HostPorts = std::collections::HashMap<String, Vec<HostPort>>;
+
 impl ServiceProxy {
-    pub fn new(registry: Arc<Registry>, table: &str, masq: Masquerade) -> Self {
+    pub fn new(registry: Arc<Registry>, table: &str, masq: Masquerade, host_ports: bool) -> Self {
         ServiceProxy {
             registry,
             table: table.to_string(),
             masq,
+            host_ports,
         }
     }
 
-    /// Brings the table to the registry's Services and Endpoints; `applied` is what the table
-    /// holds (None: unknown, so the table is rebuilt).
-    async fn sync(&self, applied: &mut Option<Rules>) -> Result<(), String> {
+    /// Brings the table to the registry's Services and Endpoints and the pods' hostPorts;
+    /// `applied` is what the table holds (None: unknown, so the table is rebuilt).
+    async fn sync(
+        &self,
+        applied: &mut Option<Rules>,
+        host_ports: &HostPorts,
+    ) -> Result<(), String> {
         let (Some(svcs), Some(eps)) = (lookup("", "v1", "services"), lookup("", "v1", "endpoints"))
         else {
             return Ok(());
@@ -415,7 +561,9 @@ impl ServiceProxy {
             .await
             .map_err(|e| e.to_string())?
             .items;
-        let want = Rules::desired(&service_ports(&services, &endpoints));
+        let mut hps: Vec<HostPort> = host_ports.values().flatten().cloned().collect();
+        hps.sort_by(|a, b| a.key.cmp(&b.key));
+        let want = Rules::desired(&service_ports(&services, &endpoints), &hps);
         if applied.as_ref() == Some(&want) {
             return Ok(());
         }
@@ -438,12 +586,43 @@ impl ServiceProxy {
         }
     }
 
+    /// Records a pod event's hostPorts; true when they changed.
+    fn pod_event(host_ports: &mut HostPorts, ev: WatchEvent) -> bool {
+        let (obj, deleted) = match ev {
+            WatchEvent::Added(o) | WatchEvent::Modified(o) => (o, false),
+            WatchEvent::Deleted(o) => (o, true),
+            _ => return false,
+        };
+        let Some(uid) = meta::uid(&obj).map(String::from) else {
+            return false;
+        };
+        let now = if deleted {
+            Vec::new()
+        } else {
+            pod_host_ports(&obj)
+        };
+        if host_ports
+            .get(&uid)
+            .map_or(now.is_empty(), |old| *old == now)
+        {
+            return false;
+        }
+        if now.is_empty() {
+            host_ports.remove(&uid);
+        } else {
+            host_ports.insert(uid, now);
+        }
+        true
+    }
+
     pub async fn run(self, mut shutdown: watch::Receiver<bool>) {
         let mut applied: Option<Rules> = None;
         loop {
-            let (Some(svcs), Some(eps)) =
-                (lookup("", "v1", "services"), lookup("", "v1", "endpoints"))
-            else {
+            let (Some(svcs), Some(eps), Some(pods)) = (
+                lookup("", "v1", "services"),
+                lookup("", "v1", "endpoints"),
+                lookup("", "v1", "pods"),
+            ) else {
                 return;
             };
             let (mut sw, mut ew) = match (
@@ -460,8 +639,31 @@ impl ServiceProxy {
                     continue;
                 }
             };
+            // hostPorts: every pod once (its initial events), then changes.
+            let mut host_ports = HostPorts::new();
+            let mut pw = if self.host_ports {
+                match self
+                    .registry
+                    .watch(pods, None, WatchOptions::default())
+                    .await
+                {
+                    Ok(w) => Some(w),
+                    Err(_) => {
+                        tokio::time::sleep(Duration::from_secs(1)).await;
+                        continue;
+                    }
+                }
+            } else {
+                None
+            };
             let mut tick = tokio::time::interval(Duration::from_secs(30));
             loop {
+                let pod_event = async {
+                    match pw.as_mut() {
+                        Some(w) => w.recv().await,
+                        None => std::future::pending().await,
+                    }
+                };
                 tokio::select! {
                     _ = shutdown.changed() => {
                         let _ = nft(&format!("add table ip {0}\ndelete table ip {0}\n", self.table)).await;
@@ -470,11 +672,21 @@ impl ServiceProxy {
                     _ = tick.tick() => {}
                     ev = sw.recv() => if ev.is_none() { break },
                     ev = ew.recv() => if ev.is_none() { break },
+                    ev = pod_event => match ev {
+                        None => break,
+                        // Most pod changes touch no hostPort: nothing to do.
+                        Some(ev) => if !Self::pod_event(&mut host_ports, ev) { continue },
+                    },
                 }
                 // Coalesce a burst of changes into one transaction.
                 tokio::time::sleep(Duration::from_millis(20)).await;
                 while sw.try_recv().is_ok() || ew.try_recv().is_ok() {}
-                if let Err(e) = self.sync(&mut applied).await {
+                if let Some(w) = pw.as_mut() {
+                    while let Ok(ev) = w.try_recv() {
+                        Self::pod_event(&mut host_ports, ev);
+                    }
+                }
+                if let Err(e) = self.sync(&mut applied, &host_ports).await {
                     tracing::warn!(error = %e, "programming service rules failed");
                 }
             }
@@ -529,7 +741,7 @@ mod tests {
             &[("10.244.0.2", 80), ("10.244.0.3", 80)],
         );
         p.client_ip_affinity = true;
-        let s = transition("peapod", &masq(), None, &Rules::desired(&[p]));
+        let s = transition("peapod", &masq(), None, &Rules::desired(&[p], &[]));
         assert!(
             s.contains("dnat ip addr . port to jhash ip saddr mod 2 map"),
             "{s}"
@@ -548,7 +760,7 @@ mod tests {
         web.node_port = Some(30080);
         let mut dns = port("default/dns/", "10.96.0.6", 53, &[]);
         dns.protocol = "udp".into();
-        let s = transition("peapod", &masq(), None, &Rules::desired(&[web, dns]));
+        let s = transition("peapod", &masq(), None, &Rules::desired(&[web, dns], &[]));
         let chain = chain_name("default/web/http", "tcp", 80);
         assert!(
             s.starts_with("add table ip peapod\ndelete table ip peapod\n"),
@@ -582,7 +794,7 @@ mod tests {
     fn updates_touch_only_what_changed() {
         let a1 = port("default/a/", "10.96.0.7", 80, &[("10.244.0.2", 80)]);
         let b = port("default/b/", "10.96.0.8", 80, &[("10.244.0.4", 80)]);
-        let old = Rules::desired(&[a1, b.clone()]);
+        let old = Rules::desired(&[a1, b.clone()], &[]);
         // a gains an endpoint: only its chain is rewritten, no element changes.
         let a2 = port(
             "default/a/",
@@ -590,7 +802,7 @@ mod tests {
             80,
             &[("10.244.0.2", 80), ("10.244.0.3", 80)],
         );
-        let new = Rules::desired(&[a2, b.clone()]);
+        let new = Rules::desired(&[a2, b.clone()], &[]);
         let s = transition("t", &masq(), Some(&old), &new);
         let ca = chain_name("default/a/", "tcp", 80);
         assert_eq!(
@@ -599,7 +811,7 @@ mod tests {
         );
         // a loses all endpoints: its element and chain go, it starts rejecting.
         let a3 = port("default/a/", "10.96.0.7", 80, &[]);
-        let newer = Rules::desired(&[a3, b]);
+        let newer = Rules::desired(&[a3, b], &[]);
         let s = transition("t", &masq(), Some(&new), &newer);
         assert_eq!(
             s,
@@ -607,5 +819,52 @@ mod tests {
         );
         // Nothing changed: nothing to send.
         assert_eq!(transition("t", &masq(), Some(&newer), &newer), "");
+    }
+
+    #[test]
+    fn host_ports_forward_to_the_pod() {
+        let pod = serde_json::json!({
+            "metadata": {"namespace": "default", "name": "web", "uid": "u1"},
+            "spec": {"containers": [{"name": "web", "ports": [
+                {"containerPort": 80, "hostPort": 8080},
+                {"containerPort": 53, "hostPort": 5353, "protocol": "UDP", "hostIP": "192.0.2.7"},
+                {"containerPort": 443}
+            ]}]},
+            "status": {"phase": "Running", "podIP": "10.244.0.9"}
+        });
+        let hps = pod_host_ports(&pod);
+        assert_eq!(hps.len(), 2);
+        let mut done = pod.clone();
+        done["status"]["phase"] = "Succeeded".into();
+        assert!(pod_host_ports(&done).is_empty());
+        let mut no_ip = pod.clone();
+        no_ip["status"]["podIP"] = serde_json::Value::Null;
+        assert!(pod_host_ports(&no_ip).is_empty());
+        let r = Rules::desired(&[], &hps);
+        let s = transition("peapod", &masq(), None, &r);
+        nft_accepts(&s);
+        let tcp = format!("hp_{:016x}_tcp_8080", fnv("default/web/80/tcp"));
+        assert!(
+            s.contains(&format!(
+                "add element ip peapod hostports {{ tcp . 8080 : goto {tcp} }}"
+            )),
+            "{s}"
+        );
+        assert!(s.contains(&format!(
+            "add rule ip peapod {tcp} meta l4proto tcp dnat to 10.244.0.9:80"
+        )));
+        assert!(
+            s.contains("add element ip peapod hostports_ip { 192.0.2.7 . udp . 5353 : goto hp_")
+        );
+        // The pod goes: its chains and elements go.
+        let gone = transition("peapod", &masq(), Some(&r), &Rules::desired(&[], &[]));
+        assert!(
+            gone.contains(&format!("delete chain ip peapod {tcp}")),
+            "{gone}"
+        );
+        assert!(
+            gone.contains("delete element ip peapod hostports { tcp . 8080 }"),
+            "{gone}"
+        );
     }
 }

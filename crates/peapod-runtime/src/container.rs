@@ -383,8 +383,10 @@ impl Runtime {
                 message: msg,
             });
         }
+        tracing::debug!(container = id, "container process created");
         ready.await.map_err(RuntimeError::NotReady)?;
         self.oci_ok(&["start", id]).await?;
+        tracing::debug!(container = id, "container process started");
         if let (Some(cache), Some(key)) = (&self.bpf_cache, rec.seccomp_key.take()) {
             cache.put_from(&key, &self.root.join("crun").join(id));
         }

@@ -280,6 +280,19 @@ pub(crate) fn spawn_pause(l: &PauseLaunch, program: &str, args: &[&str]) -> std:
                 let ok = libc::write(pid_w_fd, b.as_ptr().cast(), b.len()) == b.len() as isize;
                 libc::_exit(if ok { 0 } else { 1 });
             }
+            if flags & libc::CLONE_NEWNET != 0 {
+                // A new network namespace starts with `lo` down; the pod's loopback is up
+                // before anything runs in it.
+                let fd = libc::socket(libc::AF_INET, libc::SOCK_DGRAM | libc::SOCK_CLOEXEC, 0);
+                check(fd as libc::c_long)?;
+                let mut req: libc::ifreq = std::mem::zeroed();
+                req.ifr_name[0] = b'l' as libc::c_char;
+                req.ifr_name[1] = b'o' as libc::c_char;
+                check(libc::ioctl(fd, libc::SIOCGIFFLAGS, &mut req) as libc::c_long)?;
+                req.ifr_ifru.ifru_flags |= libc::IFF_UP as libc::c_short;
+                check(libc::ioctl(fd, libc::SIOCSIFFLAGS, &req) as libc::c_long)?;
+                libc::close(fd);
+            }
             for fd in &cgroups {
                 // "0" moves the writing process.
                 check(libc::write(*fd, b"0".as_ptr().cast(), 1) as libc::c_long)?;

@@ -153,6 +153,20 @@ async fn sandbox_with_two_containers() {
         .await
         .unwrap();
     assert_eq!((code, String::from_utf8_lossy(&out).trim()), (0, "testpod"));
+    // The sandbox brought the pod's loopback up.
+    let (_, out, _) = rt
+        .exec_sync(
+            &long,
+            &["ip".into(), "link".into(), "show".into(), "lo".into()],
+            Duration::from_secs(5),
+        )
+        .await
+        .unwrap();
+    assert!(
+        String::from_utf8_lossy(&out).contains("LOOPBACK,UP"),
+        "{}",
+        String::from_utf8_lossy(&out)
+    );
     for ns in ["net", "ipc", "uts"] {
         assert_eq!(ns_of(pid, ns), ns_of(sb.pause_pid, ns), "{ns} shared");
     }

@@ -331,8 +331,11 @@ pub async fn run(args: ServerArgs) -> anyhow::Result<()> {
             cluster_cidr: args.cluster_cidr.clone(),
             bridged_conntrack,
         };
+        // hostPorts are the proxy's unless the CNI configuration has a portMappings plugin.
+        let proxy_host_ports = !net.as_ref().is_some_and(|n| n.handles_port_mappings());
         tasks.spawn(
-            peapod_net::ServiceProxy::new(registry.clone(), &table, masq).run(stop_rx.clone()),
+            peapod_net::ServiceProxy::new(registry.clone(), &table, masq, proxy_host_ports)
+                .run(stop_rx.clone()),
         );
         let host_cfg = peapod_net::HostNetworkConfig {
             cluster_dns: args.cluster_dns,

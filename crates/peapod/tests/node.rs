@@ -1027,10 +1027,11 @@ spec:
     }
 }
 
-/// hostPort through the CNI portmap plugin: reachable on the node's address from the node and
-/// from a pod; a second pod asking for the same port stays Pending (FailedScheduling) until the
-/// first is gone. A Service without endpoints refuses connections at once. Nothing of portmap's
-/// is left in iptables' nat table once the pods are gone and the server stopped.
+/// hostPort, forwarded by the node's own nftables table (the default CNI configuration has no
+/// portmap): reachable on the node's address from the node and from a pod; a second pod asking
+/// for the same port stays Pending (FailedScheduling) until the first is gone, then gets it. A
+/// Service without endpoints refuses connections at once. Nothing is left in iptables' nat
+/// table, nor of the node's own, once the pods are gone and the server stopped.
 #[test]
 fn host_ports_and_services_without_endpoints() {
     let Some(mut c) = Cluster::start_node() else {
@@ -1071,6 +1072,15 @@ spec:
         "-o",
         "jsonpath={.items[0].status.addresses[?(@.type==\"InternalIP\")].address}",
     ]);
+    let cidr = c.arg("--cluster-cidr").unwrap();
+    let net: std::net::Ipv4Addr = cidr.split('/').next().unwrap().parse().unwrap();
+    let table = format!("peapod_pp{:08x}", u32::from(net));
+    let map = std::process::Command::new("nft")
+        .args(["list", "map", "ip", &table, "hostports"])
+        .output()
+        .unwrap();
+    let map = String::from_utf8_lossy(&map.stdout);
+    assert!(map.contains(&format!("tcp . {hp} : goto hp_")), "{map}");
     let url = format!("http://{node_ip}:{hp}/");
     let out = std::process::Command::new("curl")
         .args(["-s", "--max-time", "5", &url])
@@ -1157,8 +1167,6 @@ spec:
         "{nat}"
     );
     // Nor anything else of this node's: its nft table, service route, DNS address, bridge.
-    let cidr = c.arg("--cluster-cidr").unwrap();
-    let net: std::net::Ipv4Addr = cidr.split('/').next().unwrap().parse().unwrap();
     let bridge = format!("pp{:08x}", u32::from(net));
     let sh = |cmd: &str| {
         let o = std::process::Command::new("sh")
