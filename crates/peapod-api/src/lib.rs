@@ -7,6 +7,7 @@ pub mod defaults;
 pub mod error;
 pub mod meta;
 pub mod patch;
+pub mod pod;
 pub mod printers;
 pub mod protobuf;
 pub mod resources;

@@ -231,41 +231,22 @@ impl HostPort {
 
 /// Every hostPort of the pod's containers (init containers included, as the scheduler counts).
 pub fn host_ports(pod: &Value) -> Vec<HostPort> {
-    let mut out = Vec::new();
-    for list in ["/spec/initContainers", "/spec/containers"] {
-        for c in pod
-            .pointer(list)
-            .and_then(Value::as_array)
-            .into_iter()
-            .flatten()
-        {
-            for p in c
-                .get("ports")
-                .and_then(Value::as_array)
-                .into_iter()
-                .flatten()
-            {
-                let port = p.get("hostPort").and_then(Value::as_u64).unwrap_or(0);
-                if port == 0 {
-                    continue;
-                }
-                out.push(HostPort {
-                    protocol: p
-                        .get("protocol")
-                        .and_then(Value::as_str)
-                        .unwrap_or("TCP")
-                        .to_string(),
-                    ip: p
-                        .get("hostIP")
-                        .and_then(Value::as_str)
-                        .unwrap_or_default()
-                        .to_string(),
-                    port,
-                });
-            }
-        }
-    }
-    out
+    peapod_api::pod::host_port_entries(pod)
+        .into_iter()
+        .map(|p| HostPort {
+            protocol: p
+                .get("protocol")
+                .and_then(Value::as_str)
+                .unwrap_or("TCP")
+                .to_string(),
+            ip: p
+                .get("hostIP")
+                .and_then(Value::as_str)
+                .unwrap_or_default()
+                .to_string(),
+            port: p.get("hostPort").and_then(Value::as_u64).unwrap_or(0),
+        })
+        .collect()
 }
 
 #[cfg(test)]

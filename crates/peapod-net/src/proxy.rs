@@ -68,43 +68,29 @@ pub fn pod_host_ports(pod: &Value) -> Vec<HostPort> {
     }
     let (ns, name) = (meta::namespace(pod).unwrap_or_default(), meta::name(pod));
     let mut out = Vec::new();
-    for list in ["/spec/initContainers", "/spec/containers"] {
-        for c in pod
-            .pointer(list)
-            .and_then(Value::as_array)
-            .into_iter()
-            .flatten()
-        {
-            for p in c
-                .get("ports")
-                .and_then(Value::as_array)
-                .into_iter()
-                .flatten()
-            {
-                let host_port = p.get("hostPort").and_then(Value::as_u64).unwrap_or(0);
-                let container_port = p.get("containerPort").and_then(Value::as_u64).unwrap_or(0);
-                if host_port == 0 || host_port > 65535 || container_port > 65535 {
-                    continue;
-                }
-                let protocol = p
-                    .get("protocol")
-                    .and_then(Value::as_str)
-                    .unwrap_or("TCP")
-                    .to_lowercase();
-                out.push(HostPort {
-                    key: format!("{ns}/{name}/{container_port}/{protocol}"),
-                    host_ip: p
-                        .get("hostIP")
-                        .and_then(Value::as_str)
-                        .and_then(|s| s.parse::<Ipv4Addr>().ok())
-                        .filter(|ip| !ip.is_unspecified()),
-                    host_port: host_port as u16,
-                    protocol,
-                    pod_ip,
-                    container_port: container_port as u16,
-                });
-            }
+    for p in peapod_api::pod::host_port_entries(pod) {
+        let host_port = p.get("hostPort").and_then(Value::as_u64).unwrap_or(0);
+        let container_port = p.get("containerPort").and_then(Value::as_u64).unwrap_or(0);
+        if host_port > 65535 || container_port > 65535 {
+            continue;
         }
+        let protocol = p
+            .get("protocol")
+            .and_then(Value::as_str)
+            .unwrap_or("TCP")
+            .to_lowercase();
+        out.push(HostPort {
+            key: format!("{ns}/{name}/{container_port}/{protocol}"),
+            host_ip: p
+                .get("hostIP")
+                .and_then(Value::as_str)
+                .and_then(|s| s.parse::<Ipv4Addr>().ok())
+                .filter(|ip| !ip.is_unspecified()),
+            host_port: host_port as u16,
+            protocol,
+            pod_ip,
+            container_port: container_port as u16,
+        });
     }
     out
 }
