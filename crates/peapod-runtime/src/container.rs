@@ -333,16 +333,37 @@ impl Runtime {
                 let _ = std::fs::create_dir_all(self.pod_dir(uid).join("attach"));
             }
         }
-        cmd.env("_OCI_SYNCPIPE", child_fd.to_string())
-            .stdin(std::process::Stdio::null())
-            .stdout(std::process::Stdio::null())
+        cmd.stdin(std::process::Stdio::null())
             .stderr(std::process::Stdio::piped());
-        // SAFETY: the closure only calls fcntl (async-signal-safe) on an fd this process owns.
-        unsafe {
-            cmd.pre_exec(move || crate::sys::inherit_fd(child_fd));
-        }
-        let out = cmd.output().await.map_err(io("run", &supervisor))?;
-        drop(sync_w);
+        let conmon_pipe = match &self.tools.supervisor {
+            // The shim takes the pipe as its stdout: with no pre_exec step the spawn is a
+            // posix_spawn, not a fork of this (large) process.
+            Supervisor::Shim(_) => {
+                cmd.env("_OCI_SYNCPIPE", "1")
+                    .stdout(std::process::Stdio::from(sync_w));
+                None
+            }
+            Supervisor::Conmon(_) => {
+                cmd.env("_OCI_SYNCPIPE", child_fd.to_string())
+                    .stdout(std::process::Stdio::null());
+                // SAFETY: the closure only calls fcntl (async-signal-safe) on an fd this
+                // process owns.
+                unsafe {
+                    cmd.pre_exec(move || crate::sys::inherit_fd(child_fd));
+                }
+                Some(sync_w)
+            }
+        };
+        // spawn + wait, not output(): output() would replace stdout with a pipe of its own.
+        let out = cmd
+            .spawn()
+            .map_err(io("run", &supervisor))?
+            .wait_with_output()
+            .await
+            .map_err(io("run", &supervisor))?;
+        // Our copies of the write end go, so a supervisor that dies silently means EOF.
+        drop(cmd);
+        drop(conmon_pipe);
         let reply = tokio::task::spawn_blocking(move || {
             let mut f = std::fs::File::from(sync_r);
             let mut buf = Vec::new();

@@ -136,9 +136,12 @@ pub fn main() -> i32 {
             return 2;
         }
     };
+    // The pipe may come as stdout (peapod passes it so): moved above the standard
+    // descriptors, which the supervisor points at /dev/null.
     let sync: Option<RawFd> = std::env::var("_OCI_SYNCPIPE")
         .ok()
-        .and_then(|s| s.parse().ok());
+        .and_then(|s| s.parse().ok())
+        .map(sys::above_stdio);
     // The caller waits for this process: the supervisor proper is a daemonized child.
     match sys::fork_single_threaded() {
         Err(e) => {

@@ -63,6 +63,19 @@ pub(crate) fn daemonize_as_subreaper() {
     }
 }
 
+/// A descriptor numbered 3 or more for `fd` (a close-on-exec duplicate when `fd` is 0, 1 or 2;
+/// `fd` itself otherwise, or when duplicating fails).
+pub(crate) fn above_stdio(fd: RawFd) -> RawFd {
+    if fd > 2 {
+        return fd;
+    }
+    // SAFETY: fcntl F_DUPFD_CLOEXEC with integer arguments on a descriptor of this process.
+    match unsafe { libc::fcntl(fd, libc::F_DUPFD_CLOEXEC, 3) } {
+        -1 => fd,
+        dup => dup,
+    }
+}
+
 /// Takes ownership of a descriptor handed over by the parent (e.g. `_OCI_SYNCPIPE`).
 pub(crate) fn adopt_fd(fd: RawFd) -> std::fs::File {
     // SAFETY: the parent passed this descriptor to this process for its exclusive use.
