@@ -29,6 +29,22 @@ pub struct Server {
 
 impl Drop for Server {
     fn drop(&mut self) {
+        // Pods outlive a stopped server (it adopts them when it comes back): a benchmark that
+        // ends early must not leave its pods, sandboxes and veths behind.
+        let _ = Command::new("kubectl")
+            .arg("--kubeconfig")
+            .arg(self.dir.path().join("kubeconfig.yaml"))
+            .args([
+                "delete",
+                "pods",
+                "--all",
+                "--all-namespaces",
+                "--grace-period=1",
+                "--timeout=120s",
+            ])
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .status();
         let _ = Command::new("kill")
             .args(["-TERM", &self.child.id().to_string()])
             .status();
