@@ -242,6 +242,9 @@ async fn main() -> anyhow::Result<()> {
                     Ok(ms) => theirs.push(ms),
                     Err(e) => eprintln!("podman: {e:#}"),
                 }
+                // podman's processes go on starting and settling after kube play returns: the
+                // next sample of either side starts on a quiet machine.
+                tokio::time::sleep(Duration::from_millis(500)).await;
             }
         }
         let mut entry = serde_json::Map::new();
