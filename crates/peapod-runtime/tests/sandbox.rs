@@ -62,6 +62,30 @@ fn ns_of(pid: u32, ns: &str) -> String {
         .unwrap_or_default()
 }
 
+/// Removes a test's sandbox if the test panics before it does (else its pause and supervisor
+/// processes, mounts and cgroups would outlive the run). Declared after the data dir, so it
+/// runs first.
+struct RemoveOnPanic {
+    dir: PathBuf,
+    uid: &'static str,
+}
+
+impl Drop for RemoveOnPanic {
+    fn drop(&mut self) {
+        if !std::thread::panicking() {
+            return;
+        }
+        let (dir, uid) = (self.dir.clone(), self.uid);
+        // A runtime of its own: the test's may be the one unwinding.
+        let _ = std::thread::spawn(move || {
+            let tokio = tokio::runtime::Runtime::new().ok()?;
+            let rt = Runtime::open(&dir, OciRuntimeKind::Crun).ok()?;
+            tokio.block_on(rt.remove_sandbox(uid)).ok()
+        })
+        .join();
+    }
+}
+
 /// The busybox archive and a data dir; None (the test skips) when not root or no archive.
 fn prerequisites() -> Option<(PathBuf, tempfile::TempDir)> {
     if !is_root() {
@@ -83,6 +107,10 @@ async fn sandbox_with_two_containers() {
     let rt = Runtime::open(dir.path(), OciRuntimeKind::Crun).unwrap();
     rt.images.import_archive(&archive).unwrap();
     let uid = "11111111-2222-3333-4444-555555555555";
+    let _cleanup = RemoveOnPanic {
+        dir: dir.path().to_path_buf(),
+        uid,
+    };
     let sb = rt.run_sandbox(&sandbox(uid, false)).await.unwrap();
     assert!(sb.running);
     // The pause process: PID 1 of its namespaces, nobody, no capabilities at all, no new
@@ -238,6 +266,10 @@ async fn exit_codes_survive_the_agent_and_pid_sharing() {
         return;
     };
     let uid = "aaaaaaaa-2222-3333-4444-555555555555";
+    let _cleanup = RemoveOnPanic {
+        dir: dir.path().to_path_buf(),
+        uid,
+    };
     let id;
     {
         let rt = Runtime::open(dir.path(), OciRuntimeKind::Crun).unwrap();
@@ -285,6 +317,10 @@ async fn a_killed_supervisor_does_not_leave_a_container_running_forever() {
         return;
     };
     let uid = "aaaaaaaa-3333-3333-4444-555555555555";
+    let _cleanup = RemoveOnPanic {
+        dir: dir.path().to_path_buf(),
+        uid,
+    };
     let rt = Runtime::open(dir.path(), OciRuntimeKind::Crun).unwrap();
     rt.images.import_archive(&archive).unwrap();
     rt.run_sandbox(&sandbox(uid, false)).await.unwrap();
