@@ -3,6 +3,7 @@
 //! own result strings (pkg/probe/grpc). Success is status SERVING; anything else fails with the
 //! message the kubelet would put into the Unhealthy event.
 
+use crate::backoff::go_duration;
 use bytes::{Buf, BufMut, Bytes, BytesMut};
 use std::net::SocketAddr;
 use std::path::PathBuf;
@@ -46,8 +47,6 @@ fn serving_status(n: u64) -> String {
         n => n.to_string(),
     }
 }
-
-use crate::backoff::go_duration;
 
 /// The request message: a gRPC frame (uncompressed, length-prefixed) holding
 /// HealthCheckRequest{service = 1}.

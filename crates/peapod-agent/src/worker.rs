@@ -238,7 +238,6 @@ impl PodWorker {
     }
 
     async fn sync(&mut self, pod: &Pod) -> Result<Next, String> {
-        tracing::trace!(pod = %self.key(pod), "sync");
         let terminating = pod.metadata.deletion_timestamp.is_some();
         if self.last_status.is_null() {
             self.last_status =
@@ -564,16 +563,18 @@ impl PodWorker {
             self.stop_all(pod, "").await;
         }
         self.network_ready(pod).await;
-        if let Some(e) = self.sandbox_failed.take() {
-            // The containers wait in ContainerCreating meanwhile, as the kubelet shows them.
-            let obs = self.observe(pod).await;
-            self.write_status(pod, &obs, true, false).await?;
-            return Err(e);
+        // After a failed sandbox the containers wait in ContainerCreating, as the kubelet
+        // shows them, and the sync ends with the error.
+        let failed = self.sandbox_failed.take();
+        if failed.is_none() {
+            self.ensure_probes(pod, &sandbox.netns).await;
         }
-        self.ensure_probes(pod, &sandbox.netns).await;
         let obs = self.observe(pod).await;
         self.write_status(pod, &obs, true, false).await?;
-        Ok(Next::In(next))
+        match failed {
+            Some(e) => Err(e),
+            None => Ok(Next::In(next)),
+        }
     }
 
     /// Waits for the network of a new sandbox, if one is being set up. When it failed, the

@@ -259,7 +259,7 @@ impl Runtime {
             .map_err(|e| RuntimeError::Invalid(format!("{}: {e}", path.display())))
     }
 
-    /// Starts a created container under its own conmon and returns once its process runs.
+    /// Starts a created container under its own supervisor and returns once its process runs.
     pub async fn start_container(&self, uid: &str, id: &str) -> Result<()> {
         self.start_container_when(uid, id, async { Ok(()) }).await
     }

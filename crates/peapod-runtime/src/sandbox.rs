@@ -148,10 +148,8 @@ impl Runtime {
             format!("{}\n", cfg.hostname).as_bytes(),
         )?;
 
-        // Leftovers of an earlier sandbox of this pod that crun ran (before peapod started
-        // pause processes itself) go first.
-        let id = pause_id(&cfg.pod_uid);
-        if self.root.join("crun").join(&id).exists() {
+        // Leftovers of an earlier sandbox of this pod that crun ran go first.
+        if let Some(id) = self.crun_pause(&cfg.pod_uid) {
             let _ = self.oci(&["delete", "--force", &id]).await;
         }
         let (c, rootfs, cgroup) = (
@@ -227,10 +225,16 @@ impl Runtime {
         Ok(())
     }
 
+    /// The crun id of the pod's pause process when crun ran it (sandboxes made before peapod
+    /// started pause processes itself, still running after an upgrade).
+    fn crun_pause(&self, uid: &str) -> Option<String> {
+        let id = pause_id(uid);
+        self.root.join("crun").join(&id).exists().then_some(id)
+    }
+
     /// SIGKILL to the pause process if it is still the one started (never to a reused pid).
     async fn kill_pause(&self, uid: &str) {
-        let id = pause_id(uid);
-        if self.root.join("crun").join(&id).exists() {
+        if let Some(id) = self.crun_pause(uid) {
             let _ = self.oci(&["kill", &id, "KILL"]).await;
         }
         let Ok(bytes) = std::fs::read(self.pod_dir(uid).join("sandbox.json")) else {
@@ -259,8 +263,7 @@ impl Runtime {
             self.remove_container(uid, &id).await?;
         }
         self.kill_pause(uid).await;
-        let id = pause_id(uid);
-        if self.root.join("crun").join(&id).exists() {
+        if let Some(id) = self.crun_pause(uid) {
             let _ = self.oci(&["delete", "--force", &id]).await;
         }
         let dir = self.pod_dir(uid);
