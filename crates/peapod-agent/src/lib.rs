@@ -13,6 +13,7 @@ mod net;
 mod podspec;
 mod probe;
 mod status;
+mod warm;
 mod worker;
 
 pub use events::{ObjectRef, Recorder};
@@ -43,6 +44,8 @@ pub struct AgentCtx {
     pub net: Option<Arc<peapod_net::Cni>>,
     /// Container exits wake pod workers.
     pub exits: exitwatch::ExitWatcher,
+    /// Sandboxes made ahead of their pods (None: each pod makes its own).
+    warm: Option<Arc<warm::WarmPool>>,
 }
 
 impl AgentCtx {
@@ -86,8 +89,13 @@ impl Agent {
         cluster: ClusterConfig,
         puller: Option<Arc<peapod_runtime::pull::Puller>>,
         net: Option<Arc<peapod_net::Cni>>,
+        warm_sandboxes: usize,
     ) -> Self {
         let recorder = Recorder::new(registry.clone(), &cluster.node_name, "kubelet");
+        let warm = net
+            .as_ref()
+            .filter(|_| warm_sandboxes > 0)
+            .map(|n| warm::WarmPool::new(runtime.clone(), n.clone(), warm_sandboxes));
         Agent {
             ctx: Arc::new(AgentCtx {
                 registry,
@@ -97,6 +105,7 @@ impl Agent {
                 puller,
                 net,
                 exits: exitwatch::ExitWatcher::start(),
+                warm,
             }),
         }
     }
@@ -134,6 +143,7 @@ impl Agent {
         });
         let mut workers: HashMap<String, Running> = HashMap::new();
         let mut cleaned = false;
+        let mut pool = None;
         loop {
             let opts = WatchOptions {
                 field_selector: selector.clone(),
@@ -168,12 +178,21 @@ impl Agent {
                     cleaned = true;
                 }
             }
+            if pool.is_none() {
+                if let Some(w) = &self.ctx.warm {
+                    pool = Some(tokio::spawn(w.clone().run(shutdown.clone())));
+                }
+            }
             loop {
                 let ev = tokio::select! {
                     _ = shutdown.changed() => {
                         // Containers keep running; workers just stop.
                         for (_, w) in workers.drain() {
                             w.task.abort();
+                        }
+                        // Warm sandboxes are not the user's: they go.
+                        if let Some(p) = pool {
+                            let _ = p.await;
                         }
                         return;
                     }

@@ -299,15 +299,26 @@ impl PodWorker {
                         .await;
                 }
                 let t = std::time::Instant::now();
-                let s = self
-                    .ctx
-                    .runtime
-                    .run_sandbox(&cfg)
-                    .await
-                    .map_err(|e| e.to_string())?;
-                tracing::debug!(pod = %self.key(pod), ms = t.elapsed().as_millis() as u64, "sandbox running");
-                // Without pod networking the sandbox has only its loopback (up).
-                if let (Some(net), false) = (&self.ctx.net, cfg.host_network) {
+                let warm = match &self.ctx.warm {
+                    Some(pool) if previous.is_none() && self.warm_fits(pod, &cfg) => {
+                        pool.claim(&cfg).await
+                    }
+                    _ => None,
+                };
+                let from_pool = warm.is_some();
+                let s = match warm {
+                    Some(s) => s,
+                    None => self
+                        .ctx
+                        .runtime
+                        .run_sandbox(&cfg)
+                        .await
+                        .map_err(|e| e.to_string())?,
+                };
+                tracing::debug!(pod = %self.key(pod), ms = t.elapsed().as_millis() as u64, warm = from_pool, "sandbox running");
+                // Without pod networking the sandbox has only its loopback (up); a warm one
+                // came with its network.
+                if let (Some(net), false, false) = (&self.ctx.net, cfg.host_network, from_pool) {
                     // Set up aside while the first containers are created (their
                     // processes wait for it before they start).
                     let ports = pod
@@ -575,6 +586,22 @@ impl PodWorker {
             Some(e) => Err(e),
             None => Ok(Next::In(next)),
         }
+    }
+
+    /// Whether a warm sandbox can serve the pod: not on the host network, and no hostPorts for
+    /// a CNI plugin (those go to CNI when the sandbox is added).
+    fn warm_fits(&self, pod: &Pod, cfg: &peapod_runtime::config::SandboxConfig) -> bool {
+        let host_ports = pod
+            .spec
+            .as_ref()
+            .is_some_and(|s| !crate::net::port_mappings(s).is_empty());
+        let cni_maps_ports = self
+            .ctx
+            .net
+            .as_ref()
+            .is_some_and(|n| n.handles_port_mappings());
+        let cni_takes_ports = host_ports && cni_maps_ports;
+        !cfg.host_network && !cni_takes_ports
     }
 
     /// Waits for the network of a new sandbox, if one is being set up. When it failed, the

@@ -257,11 +257,34 @@ impl Cni {
         };
         let result = self.add_chain(&list, &runtime, id, &netns_s).await?;
         let att = parse_result(&result)?;
-        let state =
-            json!({"netns": netns_s, "result": result, "conflist": list, "runtimeConfig": runtime});
+        let state = json!({"containerId": id, "netns": netns_s, "result": result, "conflist": list, "runtimeConfig": runtime});
+        self.write_state(id, &state)?;
+        Ok(att)
+    }
+
+    fn write_state(&self, id: &str, state: &Value) -> Result<(), CniError> {
         let path = self.state_file(id);
-        std::fs::write(&path, serde_json::to_vec(&state).unwrap_or_default())
-            .map_err(io("write", &path))?;
+        let tmp = path.with_extension("tmp");
+        std::fs::write(&tmp, serde_json::to_vec(state).unwrap_or_default())
+            .map_err(io("write", &tmp))?;
+        std::fs::rename(&tmp, &path).map_err(io("rename", &path))
+    }
+
+    /// Moves the attachment of `from` (a sandbox made before its pod) to the pod `to`: it is
+    /// `to`'s from now on, and its DEL still names the container id the ADD did.
+    pub fn adopt(&self, from: &str, to: &str) -> Result<Attachment, CniError> {
+        let path = self.state_file(from);
+        let bytes = std::fs::read(&path).map_err(io("read", &path))?;
+        let mut state: Value = serde_json::from_slice(&bytes).map_err(|e| CniError::Config {
+            path: path.clone(),
+            message: e.to_string(),
+        })?;
+        let att = parse_result(state.get("result").unwrap_or(&Value::Null))?;
+        if state.get("containerId").is_none() {
+            state["containerId"] = json!(from);
+        }
+        self.write_state(to, &state)?;
+        std::fs::remove_file(&path).map_err(io("remove", &path))?;
         Ok(att)
     }
 
@@ -340,7 +363,14 @@ impl Cni {
             String::new()
         };
         let runtime = state.get("runtimeConfig").cloned().unwrap_or(json!({}));
-        self.del_with(&list, &runtime, id, &netns).await?;
+        // The id the ADD was made with (another than the pod's for an adopted attachment).
+        let container_id = state
+            .get("containerId")
+            .and_then(Value::as_str)
+            .unwrap_or(id)
+            .to_string();
+        self.del_with(&list, &runtime, &container_id, &netns)
+            .await?;
         let _ = std::fs::remove_file(&path);
         Ok(())
     }
@@ -444,6 +474,37 @@ mod tests {
         assert!(plugin_conf(&list, &bridge, &runtime, None)
             .get("runtimeConfig")
             .is_none());
+    }
+
+    #[test]
+    fn an_adopted_attachment_keeps_its_container_id() {
+        let dir = tempfile::tempdir().unwrap();
+        let def = default_conflist(
+            "pp0",
+            "10.244.0.0/24",
+            "10.244.0.1".parse().unwrap(),
+            &dir.path().join("ipam"),
+        );
+        let cni = Cni::open(
+            &dir.path().join("c.conflist"),
+            &def,
+            &dir.path().join("state"),
+        )
+        .unwrap();
+        let result = json!({"cniVersion": "1.0.0", "ips": [{"address": "10.244.0.9/24", "gateway": "10.244.0.1"}]});
+        cni.write_state(
+            "warm-1",
+            &json!({"containerId": "warm-1", "netns": "/proc/1/ns/net", "result": result}),
+        )
+        .unwrap();
+        assert!(cni.adopt("warm-9", "pod-a").is_err(), "nothing to adopt");
+        let att = cni.adopt("warm-1", "pod-a").unwrap();
+        assert_eq!(att.ip, "10.244.0.9".parse::<Ipv4Addr>().unwrap());
+        assert_eq!(cni.attached(), vec!["pod-a".to_string()]);
+        assert_eq!(cni.attachment("pod-a"), Some(att));
+        let state: Value =
+            serde_json::from_slice(&std::fs::read(cni.state_file("pod-a")).unwrap()).unwrap();
+        assert_eq!(state["containerId"], "warm-1", "DEL names the id ADD used");
     }
 
     #[test]

@@ -291,7 +291,7 @@ impl Runtime {
             Supervisor::Shim(_) => {
                 let args = crate::shim::ShimArgs {
                     id: id.to_string(),
-                    runtime: self.tools.oci_runtime.clone(),
+                    runtime: self.tools.oci_exec(),
                     runtime_root: self.root.join("crun"),
                     bundle: dir.join("bundle"),
                     pid_file: dir.join("pid"),
@@ -310,7 +310,7 @@ impl Runtime {
             Supervisor::Conmon(_) => {
                 cmd.args(["--api-version", "1", "-c", id, "-u", id, "-n", &rec.name])
                     .arg("-r")
-                    .arg(&self.tools.oci_runtime)
+                    .arg(self.tools.oci_exec())
                     .arg("--runtime-arg")
                     .arg(format!("--root={}", path_str(&self.root.join("crun"))))
                     .arg("-b")
@@ -546,7 +546,7 @@ impl Runtime {
             id.into(),
         ];
         args.extend(command.iter().cloned());
-        let child = tokio::process::Command::new(&self.tools.oci_runtime)
+        let child = tokio::process::Command::new(self.tools.oci_exec())
             .args(&args)
             .stdin(std::process::Stdio::null())
             .stdout(std::process::Stdio::piped())
@@ -616,7 +616,7 @@ impl Runtime {
         command: &[String],
         console_socket: Option<&Path>,
     ) -> tokio::process::Command {
-        let mut cmd = tokio::process::Command::new(&self.tools.oci_runtime);
+        let mut cmd = tokio::process::Command::new(self.tools.oci_exec());
         cmd.arg("--root").arg(self.root.join("crun")).arg("exec");
         if let Some(sock) = console_socket {
             cmd.args(["--tty", "--console-socket"]).arg(sock);

@@ -15,7 +15,9 @@ pub mod sandbox;
 pub mod seccomp;
 pub mod shim;
 pub mod sys;
+pub mod warm;
 
 pub use container::{ContainerState, ContainerStatus};
 pub use runtime::{Runtime, RuntimeError};
 pub use sandbox::SandboxStatus;
+pub use warm::WarmSandbox;

@@ -2,7 +2,6 @@
 //! cgroup, a root of its own and no privileges, nothing else of a container, and a `crun run`
 //! for that costs 10-25 ms per pod where a clone costs about one.
 
-use crate::config::SandboxConfig;
 use crate::runtime::{Result, RuntimeError};
 use std::ffi::CString;
 use std::os::fd::{AsRawFd, OwnedFd};
@@ -11,24 +10,26 @@ use std::path::Path;
 /// The pause process's user and group (nobody's, as the kubelet's pause image uses).
 const PAUSE_ID: u32 = 65535;
 
-/// Starts catatonit (`/pause` in `rootfs`) as PID 1 of the pod's new namespaces, in `cgroup`
+/// Starts catatonit (`/pause` in `rootfs`) as PID 1 of new PID, IPC and UTS namespaces (with
+/// `hostname`, else the node's name) and a new network namespace when `new_net`, in `cgroup`
 /// (a path below every cgroup v1 hierarchy); returns its pid once it runs.
-pub(crate) fn start(cfg: &SandboxConfig, rootfs: &Path, cgroup: &str) -> Result<u32> {
+pub(crate) fn start(
+    hostname: Option<&str>,
+    new_net: bool,
+    rootfs: &Path,
+    cgroup: &str,
+) -> Result<u32> {
     let procs = join_cgroup_dirs(cgroup)?;
     let cstr = |s: &str, what: &str| {
         CString::new(s).map_err(|_| RuntimeError::Invalid(format!("{what} holds a NUL byte")))
     };
     let mut namespaces = libc::CLONE_NEWPID | libc::CLONE_NEWIPC | libc::CLONE_NEWUTS;
-    if !cfg.host_network {
+    if new_net {
         namespaces |= libc::CLONE_NEWNET;
     }
     let launch = crate::sys::PauseLaunch {
         rootfs: cstr(&rootfs.to_string_lossy(), "the pause root")?,
-        hostname: if cfg.host_network {
-            None
-        } else {
-            Some(cstr(&cfg.hostname, "the hostname")?)
-        },
+        hostname: hostname.map(|h| cstr(h, "the hostname")).transpose()?,
         namespaces,
         cgroup_procs: procs.iter().map(AsRawFd::as_raw_fd).collect(),
         uid: PAUSE_ID,

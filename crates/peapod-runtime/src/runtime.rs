@@ -130,7 +130,7 @@ impl Runtime {
 
     /// Runs the OCI runtime with our state root.
     pub(crate) async fn oci(&self, args: &[&str]) -> Result<Output> {
-        let out = tokio::process::Command::new(&self.tools.oci_runtime)
+        let out = tokio::process::Command::new(self.tools.oci_exec())
             .arg("--root")
             .arg(self.root.join("crun"))
             .args(args)

@@ -79,7 +79,7 @@ pub(crate) fn pid_alive(pid: u32) -> bool {
 
 /// A process's start time in clock ticks since boot (field 22 of /proc/<pid>/stat); it does
 /// not change across exec, unlike the command line.
-fn start_time(pid: u32) -> Option<u64> {
+pub(crate) fn start_time(pid: u32) -> Option<u64> {
     let stat = std::fs::read_to_string(format!("/proc/{pid}/stat")).ok()?;
     // The command name (field 2) may hold spaces and parentheses: count from the last ')'.
     let rest = &stat[stat.rfind(')')? + 1..];
@@ -87,7 +87,7 @@ fn start_time(pid: u32) -> Option<u64> {
 }
 
 /// The process has exited and waits to be reaped (state Z or X in /proc/<pid>/stat).
-fn exited(pid: u32) -> bool {
+pub(crate) fn exited(pid: u32) -> bool {
     std::fs::read_to_string(format!("/proc/{pid}/stat")).is_ok_and(|stat| {
         stat.rfind(')')
             .and_then(|i| stat[i + 1..].split_whitespace().next())
@@ -97,7 +97,7 @@ fn exited(pid: u32) -> bool {
 
 /// The pause process runs: the pid is alive and is the process that was started (not a
 /// reused pid).
-fn pause_alive(pid: u32, start: u64) -> bool {
+pub(crate) fn pause_alive(pid: u32, start: u64) -> bool {
     pid_alive(pid) && (start == 0 || start_time(pid) == Some(start))
 }
 
@@ -111,6 +111,28 @@ impl Runtime {
             // A dead pause means new namespaces: everything of the old sandbox goes.
             self.remove_sandbox(&cfg.pod_uid).await?;
         }
+        self.prepare_pod_dir(cfg, None)?;
+        // Leftovers of an earlier sandbox of this pod that crun ran go first.
+        if let Some(id) = self.crun_pause(&cfg.pod_uid) {
+            let _ = self.oci(&["delete", "--force", &id]).await;
+        }
+        let (hostname, new_net, rootfs, cgroup) = (
+            (!cfg.host_network).then(|| cfg.hostname.clone()),
+            !cfg.host_network,
+            self.pause_rootfs(),
+            format!("{}/pause", pod_cgroup(&cfg.pod_uid)),
+        );
+        let pid = tokio::task::spawn_blocking(move || {
+            crate::pause::start(hostname.as_deref(), new_net, &rootfs, &cgroup)
+        })
+        .await
+        .map_err(|e| RuntimeError::Invalid(format!("pause launcher: {e}")))??;
+        self.write_record(cfg, pid, start_time(pid).unwrap_or(0))
+    }
+
+    /// The pod's directories, its /dev/shm and the files its containers share (/etc/hosts
+    /// with `pod_ip` when it is known, resolv.conf, hostname).
+    pub(crate) fn prepare_pod_dir(&self, cfg: &SandboxConfig, pod_ip: Option<&str>) -> Result<()> {
         let dir = self.pod_dir(&cfg.pod_uid);
         for d in [
             dir.join("containers"),
@@ -140,26 +162,22 @@ impl Runtime {
         }
         write_atomic(
             &dir.join("hosts"),
-            hosts_file(&cfg.hostname, None, &cfg.host_aliases).as_bytes(),
+            hosts_file(&cfg.hostname, pod_ip, &cfg.host_aliases).as_bytes(),
         )?;
         write_atomic(&dir.join("resolv.conf"), resolv_conf(&cfg.dns).as_bytes())?;
         write_atomic(
             &dir.join("hostname"),
             format!("{}\n", cfg.hostname).as_bytes(),
-        )?;
+        )
+    }
 
-        // Leftovers of an earlier sandbox of this pod that crun ran go first.
-        if let Some(id) = self.crun_pause(&cfg.pod_uid) {
-            let _ = self.oci(&["delete", "--force", &id]).await;
-        }
-        let (c, rootfs, cgroup) = (
-            cfg.clone(),
-            self.pause_rootfs(),
-            format!("{}/pause", pod_cgroup(&cfg.pod_uid)),
-        );
-        let pid = tokio::task::spawn_blocking(move || crate::pause::start(&c, &rootfs, &cgroup))
-            .await
-            .map_err(|e| RuntimeError::Invalid(format!("pause launcher: {e}")))??;
+    /// Records the pod's pause process (`sandbox.json`): from here on it is the pod's sandbox.
+    pub(crate) fn write_record(
+        &self,
+        cfg: &SandboxConfig,
+        pid: u32,
+        pause_start: u64,
+    ) -> Result<SandboxStatus> {
         let record = SandboxRecord {
             name: cfg.name.clone(),
             namespace: cfg.namespace.clone(),
@@ -167,10 +185,10 @@ impl Runtime {
             host_network: cfg.host_network,
             share_pid: cfg.share_pid,
             pause_pid: pid,
-            pause_start: start_time(pid).unwrap_or(0),
+            pause_start,
         };
         write_atomic(
-            &dir.join("sandbox.json"),
+            &self.pod_dir(&cfg.pod_uid).join("sandbox.json"),
             &serde_json::to_vec(&record).unwrap_or_default(),
         )?;
         Ok(SandboxStatus {
@@ -241,19 +259,7 @@ impl Runtime {
             return;
         };
         if let Ok(rec) = serde_json::from_slice::<SandboxRecord>(&bytes) {
-            if pause_alive(rec.pause_pid, rec.pause_start) {
-                let _ = nix::sys::signal::kill(
-                    nix::unistd::Pid::from_raw(rec.pause_pid as i32),
-                    nix::sys::signal::Signal::SIGKILL,
-                );
-                // Its cgroups can only go once it has exited.
-                for _ in 0..400 {
-                    if !pause_alive(rec.pause_pid, rec.pause_start) || exited(rec.pause_pid) {
-                        break;
-                    }
-                    tokio::time::sleep(std::time::Duration::from_millis(5)).await;
-                }
-            }
+            kill_pause_process(rec.pause_pid, rec.pause_start).await;
         }
     }
 
@@ -271,28 +277,52 @@ impl Runtime {
         if is_mountpoint(&shm) {
             let _ = nix::mount::umount2(&shm, nix::mount::MntFlags::MNT_DETACH);
         }
-        let cgroups: Vec<PathBuf> = crate::host::cgroup_v1_dirs()
-            .into_iter()
-            .map(|c| c.join(pod_cgroup(uid).trim_start_matches('/')))
-            .collect();
-        cgroups.iter().for_each(|c| remove_cgroup_tree(c));
-        if cgroups.iter().any(|c| c.exists()) {
-            // A killed pause process keeps its cgroups busy until its parent (the node's init)
-            // reaps it, which some inits do only now and then: retry aside for a while.
-            tokio::spawn(async move {
-                for _ in 0..100 {
-                    tokio::time::sleep(std::time::Duration::from_millis(50)).await;
-                    cgroups.iter().for_each(|c| remove_cgroup_tree(c));
-                    if !cgroups.iter().any(|c| c.exists()) {
-                        break;
-                    }
-                }
-            });
-        }
+        remove_cgroups(&pod_cgroup(uid));
         if dir.exists() {
             std::fs::remove_dir_all(&dir).map_err(io("remove", &dir))?;
         }
         Ok(())
+    }
+}
+
+/// SIGKILL to a pause process if it is still the one started (never to a reused pid); returns
+/// once it has exited (its cgroups can only go then).
+pub(crate) async fn kill_pause_process(pid: u32, start: u64) {
+    if !pause_alive(pid, start) {
+        return;
+    }
+    let _ = nix::sys::signal::kill(
+        nix::unistd::Pid::from_raw(pid as i32),
+        nix::sys::signal::Signal::SIGKILL,
+    );
+    for _ in 0..400 {
+        if !pause_alive(pid, start) || exited(pid) {
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(5)).await;
+    }
+}
+
+/// Removes the cgroup `path` (e.g. `/peapod/pod<uid>`) with its children from every v1
+/// hierarchy.
+pub(crate) fn remove_cgroups(path: &str) {
+    let cgroups: Vec<PathBuf> = crate::host::cgroup_v1_dirs()
+        .into_iter()
+        .map(|c| c.join(path.trim_start_matches('/')))
+        .collect();
+    cgroups.iter().for_each(|c| remove_cgroup_tree(c));
+    if cgroups.iter().any(|c| c.exists()) {
+        // A killed pause process keeps its cgroups busy until its parent (the node's init)
+        // reaps it, which some inits do only now and then: retry aside for a while.
+        tokio::spawn(async move {
+            for _ in 0..100 {
+                tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+                cgroups.iter().for_each(|c| remove_cgroup_tree(c));
+                if !cgroups.iter().any(|c| c.exists()) {
+                    break;
+                }
+            }
+        });
     }
 }
 

@@ -18,6 +18,20 @@ pub(crate) fn inherit_fd(fd: RawFd) -> std::io::Result<()> {
     Ok(())
 }
 
+/// Sets the nice value of the calling thread (Linux keeps it per thread); the processes and
+/// threads it starts inherit it.
+pub fn set_thread_nice(nice: i32) -> std::io::Result<()> {
+    // SAFETY: gettid and setpriority take and return plain integers.
+    let r = unsafe {
+        let tid = libc::gettid();
+        libc::setpriority(libc::PRIO_PROCESS, tid as libc::id_t, nice)
+    };
+    if r < 0 {
+        return Err(std::io::Error::last_os_error());
+    }
+    Ok(())
+}
+
 /// Sets a terminal's window size (TIOCSWINSZ) on the pty master.
 pub fn set_winsize(fd: RawFd, cols: u16, rows: u16) -> std::io::Result<()> {
     let ws = libc::winsize {

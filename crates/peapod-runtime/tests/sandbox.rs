@@ -354,3 +354,80 @@ async fn a_killed_supervisor_does_not_leave_a_container_running_forever() {
         "the dead shim's attach socket is cleaned up"
     );
 }
+
+#[tokio::test]
+async fn a_warm_sandbox_becomes_the_pods() {
+    let Some((archive, dir)) = prerequisites() else {
+        return;
+    };
+    let rt = Runtime::open(dir.path(), OciRuntimeKind::Crun).unwrap();
+    rt.images.import_archive(&archive).unwrap();
+    let uid = "33333333-2222-3333-4444-555555555555";
+    let _cleanup = RemoveOnPanic {
+        dir: dir.path().to_path_buf(),
+        uid,
+    };
+    // A bad id changes nothing.
+    assert!(rt.start_warm_sandbox("../x").await.is_err());
+    let warm = rt.start_warm_sandbox("warm-test1").await.unwrap();
+    assert!(warm.running());
+    assert_eq!(rt.list_warm_sandboxes(), vec!["warm-test1".to_string()]);
+    let cgroups = std::fs::read_to_string(format!("/proc/{}/cgroup", warm.pause_pid)).unwrap();
+    assert!(
+        cgroups.contains(":memory:/peapod/warm-test1/pause\n"),
+        "{cgroups}"
+    );
+    assert_ne!(
+        ns_of(warm.pause_pid, "net"),
+        ns_of(std::process::id(), "net")
+    );
+
+    let sb = rt
+        .claim_warm_sandbox(&warm, &sandbox(uid, false), "10.99.0.7")
+        .await
+        .unwrap();
+    assert_eq!(sb.pause_pid, warm.pause_pid);
+    assert!(rt.list_warm_sandboxes().is_empty());
+    assert_eq!(rt.sandbox_status(uid).await.unwrap(), Some(sb.clone()));
+    // Its cgroup is the pod's now, and the old name is gone.
+    let cgroups = std::fs::read_to_string(format!("/proc/{}/cgroup", sb.pause_pid)).unwrap();
+    assert!(
+        cgroups.contains(&format!(":memory:/peapod/pod{uid}/pause\n")),
+        "{cgroups}"
+    );
+    assert!(!PathBuf::from("/sys/fs/cgroup/memory/peapod/warm-test1").exists());
+    // A container of the pod sees the pod's hostname and /etc/hosts with its address.
+    let c = rt
+        .create_container(uid, &container("app", "hostname; tail -n1 /etc/hosts"))
+        .await
+        .unwrap();
+    rt.start_container(uid, &c).await.unwrap();
+    assert!(matches!(
+        wait_exit(&rt, uid, &c).await,
+        ContainerState::Exited { exit_code: 0, .. }
+    ));
+    let log = std::fs::read_to_string(rt.log_path(uid, "app", 0)).unwrap();
+    assert!(log.contains(" stdout F testpod\n"), "{log}");
+    assert!(log.contains(" stdout F 10.99.0.7\ttestpod\n"), "{log}");
+
+    rt.remove_sandbox(uid).await.unwrap();
+    assert!(!rt.pod_dir(uid).exists());
+    let cgroup = PathBuf::from(format!("/sys/fs/cgroup/memory/peapod/pod{uid}"));
+    let t = Instant::now();
+    while cgroup.exists() && t.elapsed() < Duration::from_secs(4) {
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    assert!(!cgroup.exists(), "no cgroup left");
+
+    // One that is never claimed goes with its cgroup.
+    let other = rt.start_warm_sandbox("warm-test2").await.unwrap();
+    rt.remove_warm_sandbox("warm-test2").await;
+    assert!(!other.running());
+    assert!(rt.list_warm_sandboxes().is_empty());
+    let cgroup = PathBuf::from("/sys/fs/cgroup/memory/peapod/warm-test2");
+    let t = Instant::now();
+    while cgroup.exists() && t.elapsed() < Duration::from_secs(4) {
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    assert!(!cgroup.exists(), "no cgroup left");
+}

@@ -74,6 +74,10 @@ pub struct ServerArgs {
     /// Run only the control plane: no scheduler, no node agent (pods stay Pending).
     #[arg(long)]
     pub no_node: bool,
+    /// Pod sandboxes (pause process and network) kept ready for pods to come: a pod start then
+    /// waits for neither. Each holds a pod IP while it waits. 0 turns this off.
+    #[arg(long, default_value_t = 1)]
+    pub warm_sandboxes: usize,
 }
 
 #[derive(clap::ValueEnum, Debug, Clone, Copy)]
@@ -360,7 +364,17 @@ pub async fn run(args: ServerArgs) -> anyhow::Result<()> {
                 tracing::error!(error = %e, "cluster DNS stopped");
             }
         });
-        tasks.spawn(Agent::new(registry.clone(), rt, cluster, puller, net).run(stop_rx.clone()));
+        tasks.spawn(
+            Agent::new(
+                registry.clone(),
+                rt,
+                cluster,
+                puller,
+                net,
+                args.warm_sandboxes,
+            )
+            .run(stop_rx.clone()),
+        );
     }
     tracing::info!(
         api = %format!("https://{}:{}", args.bind_address, args.api_port),

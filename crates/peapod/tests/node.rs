@@ -1337,7 +1337,8 @@ fn run_interactive_attaches() {
 /// network works. A container whose environment takes status.podIP starts with the address.
 #[test]
 fn pod_network_failure_is_retried() {
-    let Some(c) = Cluster::start_node() else {
+    // No warm sandbox: the one made at start would have the network this test breaks.
+    let Some(c) = Cluster::start_node_and(&["--warm-sandboxes", "0"]) else {
         return;
     };
     let conflist = c.data_dir().join("net/cni.conflist");
@@ -1415,4 +1416,109 @@ spec:
     });
     assert_eq!(logs.trim(), format!("ip={ip}"));
     c.ok(&["delete", "pod", "netfail"]);
+}
+
+#[test]
+fn pods_start_in_warm_sandboxes_and_none_outlive_the_node() {
+    let Some(mut c) = Cluster::start_node() else {
+        return;
+    };
+    let warm = c.data_dir().join("runtime/warm");
+    let records = |dir: &std::path::Path| -> Vec<String> {
+        std::fs::read_dir(dir)
+            .map(|d| {
+                d.flatten()
+                    .map(|e| e.file_name().to_string_lossy().into_owned())
+                    .collect()
+            })
+            .unwrap_or_default()
+    };
+    let first = wait_for(20, "a warm sandbox", || {
+        let r = records(&warm);
+        (r.len() == 1).then_some(r)
+    });
+    let pod = r#"
+apiVersion: v1
+kind: Pod
+metadata: {name: warm}
+spec:
+  terminationGracePeriodSeconds: 1
+  containers:
+  - name: app
+    image: busybox
+    command: ['sh', '-c', 'hostname; tail -n1 /etc/hosts; ip -4 -o addr show eth0; sleep 3600']
+"#;
+    c.ok_stdin(&["apply", "-f", "-"], pod);
+    wait_status(&c, "warm", "Running", 30);
+    let ip = c.ok(&["get", "pod", "warm", "-o", "jsonpath={.status.podIP}"]);
+    let logs = wait_for(10, "the app's output", || {
+        let l = c.ok(&["logs", "warm"]);
+        (l.lines().count() >= 3).then_some(l)
+    });
+    let lines: Vec<&str> = logs.lines().collect();
+    assert_eq!(lines[0], "warm", "{logs}");
+    assert_eq!(lines[1], format!("{ip}\twarm"), "{logs}");
+    assert!(lines[2].contains(&format!("inet {ip}/")), "{logs}");
+    // It took the warm sandbox (its pause process is the pod's now) and another was made.
+    let uid = c.ok(&["get", "pod", "warm", "-o", "jsonpath={.metadata.uid}"]);
+    let sandbox: serde_json::Value = serde_json::from_slice(
+        &std::fs::read(
+            c.data_dir()
+                .join(format!("runtime/pods/{uid}/sandbox.json")),
+        )
+        .unwrap(),
+    )
+    .unwrap();
+    let pause = sandbox["pause_pid"].as_u64().unwrap();
+    let cgroup = std::fs::read_to_string(format!("/proc/{pause}/cgroup")).unwrap();
+    assert!(
+        cgroup.contains(&format!(":memory:/peapod/pod{uid}/pause\n")),
+        "{cgroup}"
+    );
+    let second = wait_for(20, "a new warm sandbox", || {
+        let r = records(&warm);
+        (r.len() == 1 && r != first).then_some(r)
+    });
+    let id = second[0].trim_end_matches(".json").to_string();
+    let attachments = c.data_dir().join("net/pods");
+    assert!(records(&attachments).contains(&format!("{id}.json")));
+
+    // A clean stop removes the warm sandbox (the pod stays), its address included.
+    let rec: serde_json::Value =
+        serde_json::from_slice(&std::fs::read(warm.join(&second[0])).unwrap()).unwrap();
+    let warm_pause = rec["pause_pid"].as_u64().unwrap();
+    c.stop();
+    assert!(records(&warm).is_empty(), "{:?}", records(&warm));
+    assert!(!records(&attachments).contains(&format!("{id}.json")));
+    let live = std::fs::read_to_string(format!("/proc/{warm_pause}/stat")).is_ok_and(|s| {
+        !s.rsplit(')')
+            .next()
+            .unwrap_or("")
+            .trim_start()
+            .starts_with('Z')
+    });
+    assert!(!live, "the warm pause process is gone");
+    // host-local keeps one file per address it gave, holding the container id.
+    let held: Vec<String> = walk(&c.data_dir().join("net/ipam"))
+        .into_iter()
+        .filter(|f| std::fs::read_to_string(f).is_ok_and(|s| s.contains(&id)))
+        .map(|f| f.display().to_string())
+        .collect();
+    assert!(held.is_empty(), "addresses still held: {held:?}");
+    c.start_again();
+    wait_status(&c, "warm", "Running", 30);
+}
+
+/// Every file below `dir`.
+fn walk(dir: &std::path::Path) -> Vec<std::path::PathBuf> {
+    let mut out = Vec::new();
+    for e in std::fs::read_dir(dir).into_iter().flatten().flatten() {
+        let p = e.path();
+        if p.is_dir() {
+            out.extend(walk(&p));
+        } else {
+            out.push(p);
+        }
+    }
+    out
 }

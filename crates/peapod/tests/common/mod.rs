@@ -43,12 +43,19 @@ impl Cluster {
     /// no registry (--offline). None (the caller skips) when not root or no image archives
     /// are available.
     pub fn start_node() -> Option<Cluster> {
+        Self::start_node_and(&[])
+    }
+
+    /// `start_node` with `extra` flags.
+    pub fn start_node_and(extra: &[&str]) -> Option<Cluster> {
         let Some(images) = image_dir() else {
             eprintln!("skipped: no image archives (run images/build.sh)");
             return None;
         };
         let images = images.display().to_string();
-        Self::start_node_with(&["--offline", "--preload-images", &images])
+        let mut args = vec!["--offline", "--preload-images", &images];
+        args.extend_from_slice(extra);
+        Self::start_node_with(&args)
     }
 
     /// A whole node with its own pod and service ranges and `extra` flags; None when not root.
