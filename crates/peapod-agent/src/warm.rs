@@ -14,6 +14,9 @@ use tokio::sync::{oneshot, watch, Notify};
 /// How long a pod waits for the sandbox being made before it makes its own.
 const WAIT_FOR_FILL: Duration = Duration::from_secs(1);
 
+/// The longest a refill waits for the pod that took a sandbox to start its containers.
+const SETTLE: Duration = Duration::from_millis(250);
+
 #[derive(Default)]
 struct State {
     ready: Vec<WarmSandbox>,
@@ -29,6 +32,7 @@ pub struct WarmPool {
     size: usize,
     state: Mutex<State>,
     refill: Notify,
+    settled: Notify,
 }
 
 impl WarmPool {
@@ -39,6 +43,7 @@ impl WarmPool {
             size,
             state: Mutex::new(State::default()),
             refill: Notify::new(),
+            settled: Notify::new(),
         })
     }
 
@@ -79,7 +84,15 @@ impl WarmPool {
                 continue;
             }
             tokio::select! {
-                _ = self.refill.notified() => {}
+                _ = self.refill.notified() => {
+                    // The pod that took one starts first (it would share the CPUs with the
+                    // plugins): its worker says when it is done, else a little later.
+                    tokio::select! {
+                        _ = self.settled.notified() => {}
+                        _ = tokio::time::sleep(SETTLE) => {}
+                        _ = shutdown.changed() => {}
+                    }
+                }
                 _ = shutdown.changed() => {}
             }
         }
@@ -202,6 +215,11 @@ impl WarmPool {
                 None
             }
         }
+    }
+
+    /// The pod that took a sandbox has started what it could: refilling may begin.
+    pub fn settled(&self) {
+        self.settled.notify_one();
     }
 
     async fn remove(&self, id: &str) {

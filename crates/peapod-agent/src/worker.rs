@@ -48,6 +48,8 @@ pub struct PodWorker {
     network: Option<Shared<BoxFuture<'static, Result<(), String>>>>,
     /// Set when that failed: the sandbox is gone and this sync ends with the error.
     sandbox_failed: Option<String>,
+    /// This sync took a warm sandbox: the pool refills once the sync is done.
+    took_warm: bool,
 }
 
 enum Next {
@@ -120,6 +122,7 @@ impl PodWorker {
             killing: Default::default(),
             network: None,
             sandbox_failed: None,
+            took_warm: false,
         }
     }
 
@@ -306,6 +309,7 @@ impl PodWorker {
                     _ => None,
                 };
                 let from_pool = warm.is_some();
+                self.took_warm = from_pool;
                 let s = match warm {
                     Some(s) => s,
                     None => self
@@ -581,7 +585,13 @@ impl PodWorker {
             self.ensure_probes(pod, &sandbox.netns).await;
         }
         let obs = self.observe(pod).await;
-        self.write_status(pod, &obs, true, false).await?;
+        let written = self.write_status(pod, &obs, true, false).await;
+        if std::mem::take(&mut self.took_warm) {
+            if let Some(pool) = &self.ctx.warm {
+                pool.settled();
+            }
+        }
+        written?;
         match failed {
             Some(e) => Err(e),
             None => Ok(Next::In(next)),
@@ -712,18 +722,20 @@ impl PodWorker {
             .normal(&obj, "Created", &format!("Created container: {}", c.name))
             .await;
         let t = std::time::Instant::now();
-        let network = self.network.clone();
-        let ready = async move {
-            match network {
-                Some(n) => n.await,
-                None => Ok(()),
+        // While the pod's network is being set up, the process is created and waits for it.
+        let pending = self
+            .network
+            .clone()
+            .filter(|n| n.peek().is_none_or(|r| r.is_err()));
+        let started = match pending {
+            Some(network) => {
+                self.ctx
+                    .runtime
+                    .start_container_when(&self.uid, &id, network)
+                    .await
             }
+            None => self.ctx.runtime.start_container(&self.uid, &id).await,
         };
-        let started = self
-            .ctx
-            .runtime
-            .start_container_when(&self.uid, &id, ready)
-            .await;
         if let Err(peapod_runtime::RuntimeError::NotReady(_)) = started {
             // The pod network failed: the sandbox and this container go.
             self.network_ready(pod).await;

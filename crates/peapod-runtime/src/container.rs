@@ -261,7 +261,12 @@ impl Runtime {
 
     /// Starts a created container under its own supervisor and returns once its process runs.
     pub async fn start_container(&self, uid: &str, id: &str) -> Result<()> {
-        self.start_container_when(uid, id, async { Ok(()) }).await
+        self.launch(
+            uid,
+            id,
+            None::<std::future::Ready<std::result::Result<(), String>>>,
+        )
+        .await
     }
 
     /// Creates the container's process (its supervisor runs the OCI runtime's `create`) and
@@ -269,6 +274,17 @@ impl Runtime {
     /// process still never runs before it. An error from `ready` leaves the container created
     /// and not started (removing it or its sandbox is the caller's part).
     pub async fn start_container_when<F>(&self, uid: &str, id: &str, ready: F) -> Result<()>
+    where
+        F: std::future::Future<Output = std::result::Result<(), String>>,
+    {
+        self.launch(uid, id, Some(ready)).await
+    }
+
+    /// Starts the container's supervisor. With nothing to wait for, the shim has the OCI runtime
+    /// create and start the process in one call (`run --detach`); else `create`, then `start`
+    /// once `ready` resolves. A terminal container always goes through create, so the shim
+    /// holds the terminal before the process can write to it.
+    async fn launch<F>(&self, uid: &str, id: &str, ready: Option<F>) -> Result<()>
     where
         F: std::future::Future<Output = std::result::Result<(), String>>,
     {
@@ -286,6 +302,8 @@ impl Runtime {
             })?;
         let child_fd = sync_w.as_raw_fd();
         let supervisor = self.tools.supervisor.path().to_path_buf();
+        let run_at_once =
+            ready.is_none() && !rec.tty && matches!(self.tools.supervisor, Supervisor::Shim(_));
         let mut cmd = tokio::process::Command::new(&supervisor);
         match &self.tools.supervisor {
             Supervisor::Shim(_) => {
@@ -304,6 +322,7 @@ impl Runtime {
                     stdin: rec.stdin,
                     stdin_once: rec.stdin_once,
                     attach_socket: self.attach_socket(uid, id),
+                    start: run_at_once,
                 };
                 cmd.args(args.to_args());
             }
@@ -404,9 +423,13 @@ impl Runtime {
                 message: msg,
             });
         }
-        tracing::debug!(container = id, "container process created");
-        ready.await.map_err(RuntimeError::NotReady)?;
-        self.oci_ok(&["start", id]).await?;
+        if !run_at_once {
+            tracing::debug!(container = id, "container process created");
+            if let Some(ready) = ready {
+                ready.await.map_err(RuntimeError::NotReady)?;
+            }
+            self.oci_ok(&["start", id]).await?;
+        }
         tracing::debug!(container = id, "container process started");
         if let (Some(cache), Some(key)) = (&self.bpf_cache, rec.seccomp_key.take()) {
             cache.put_from(&key, &self.root.join("crun").join(id));
