@@ -72,7 +72,12 @@ pub fn start(bin: &Path, extra: &[&str]) -> anyhow::Result<Server> {
             "127.0.0.1",
         ])
         .args(extra)
-        .stderr(Stdio::null())
+        // PEAPOD_BENCH_SERVER_LOG=FILE keeps the server's log (with PEAPOD_LOG=debug, where the
+        // time of a pod start goes).
+        .stderr(match std::env::var_os("PEAPOD_BENCH_SERVER_LOG") {
+            Some(f) => Stdio::from(std::fs::File::create(f)?),
+            None => Stdio::null(),
+        })
         .spawn()
         .with_context(|| format!("starting {}", bin.display()))?;
     let start = Instant::now();

@@ -195,6 +195,13 @@ impl WarmPool {
     pub async fn claim(&self, cfg: &SandboxConfig) -> Option<SandboxStatus> {
         let w = self.take().await?;
         let claimed = async {
+            if self.net.attachment(&cfg.pod_uid).is_some() {
+                // Left by a crash in the middle of an earlier claim: its address goes first.
+                self.net
+                    .del(&cfg.pod_uid)
+                    .await
+                    .map_err(|e| e.to_string())?;
+            }
             let att = self
                 .net
                 .adopt(&w.id, &cfg.pod_uid)
