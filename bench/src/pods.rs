@@ -264,7 +264,7 @@ async fn main() -> anyhow::Result<()> {
     }
     if have_podman {
         let _ = Command::new("podman")
-            .args(["pod", "rm", "-f", "-a"])
+            .args(["pod", "rm", "-f", "-a", "-t", "0"])
             .stdout(Stdio::null())
             .stderr(Stdio::null())
             .status();

@@ -32,7 +32,9 @@ pub struct WarmPool {
     size: usize,
     state: Mutex<State>,
     refill: Notify,
-    settled: Notify,
+    /// A pod that took a sandbox is still starting its containers (level, not an event: a
+    /// late `settled` must not let a later refill start early).
+    starting: watch::Sender<bool>,
 }
 
 impl WarmPool {
@@ -43,7 +45,7 @@ impl WarmPool {
             size,
             state: Mutex::new(State::default()),
             refill: Notify::new(),
-            settled: Notify::new(),
+            starting: watch::Sender::new(false),
         })
     }
 
@@ -87,8 +89,9 @@ impl WarmPool {
                 _ = self.refill.notified() => {
                     // The pod that took one starts first (it would share the CPUs with the
                     // plugins): its worker says when it is done, else a little later.
+                    let mut starting = self.starting.subscribe();
                     tokio::select! {
-                        _ = self.settled.notified() => {}
+                        _ = starting.wait_for(|s| !*s) => {}
                         _ = tokio::time::sleep(SETTLE) => {}
                         _ = shutdown.changed() => {}
                     }
@@ -175,6 +178,7 @@ impl WarmPool {
             let mut st = self.state.lock().unwrap_or_else(|e| e.into_inner());
             if let Some(w) = st.ready.pop() {
                 drop(st);
+                self.starting.send_replace(true);
                 self.refill.notify_one();
                 return Some(w);
             }
@@ -186,6 +190,7 @@ impl WarmPool {
             rx
         };
         let w = tokio::time::timeout(WAIT_FOR_FILL, rx).await.ok()?.ok()?;
+        self.starting.send_replace(true);
         self.refill.notify_one();
         Some(w)
     }
@@ -226,7 +231,7 @@ impl WarmPool {
 
     /// The pod that took a sandbox has started what it could: refilling may begin.
     pub fn settled(&self) {
-        self.settled.notify_one();
+        self.starting.send_replace(false);
     }
 
     async fn remove(&self, id: &str) {
