@@ -175,6 +175,7 @@ impl Runtime {
                     pod_cgroup(uid),
                     instance_dir_name(&cfg.name, cfg.attempt)
                 ),
+                private_cgroupns: self.cgroup_v2,
                 etc_hosts: &pod_dir.join("hosts"),
                 resolv_conf: &pod_dir.join("resolv.conf"),
                 hostname_file: &pod_dir.join("hostname"),

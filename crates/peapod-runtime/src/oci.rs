@@ -182,27 +182,13 @@ fn bind(host: &Path, dest: &str, ro: bool) -> Result<Mount, SpecError> {
         .map_err(build_err)
 }
 
-/// Mounts every container gets: proc, a private /dev, devpts, mqueue, read-only sysfs and cgroup.
+/// Mounts every container gets: proc, a private /dev, devpts, mqueue, read-only sysfs and
+/// cgroup (all from the OCI defaults; a second cgroup entry would double crun's mount work).
 fn base_mounts(shm: Option<&Path>) -> Result<Vec<Mount>, SpecError> {
     let mut mounts: Vec<Mount> = oci_spec::runtime::get_default_mounts()
         .into_iter()
         .filter(|m| m.destination() != Path::new("/dev/shm") || shm.is_none())
         .collect();
-    mounts.push(
-        MountBuilder::default()
-            .destination("/sys/fs/cgroup")
-            .typ("cgroup")
-            .source("cgroup")
-            .options(vec![
-                "nosuid".into(),
-                "noexec".into(),
-                "nodev".into(),
-                "relatime".into(),
-                "ro".into(),
-            ])
-            .build()
-            .map_err(build_err)?,
-    );
     if let Some(shm) = shm {
         mounts.push(bind(shm, "/dev/shm", false)?);
     }
@@ -217,6 +203,11 @@ pub struct ContainerSpecInput<'a> {
     pub pause_pid: u32,
     pub sandbox: &'a SandboxConfig,
     pub cgroups_path: String,
+    /// A cgroup namespace of its own: on cgroup v2 hosts, as containerd does there. On v1 hosts
+    /// containers share the node's (as under containerd or docker on v1) and see their own
+    /// cgroup directories bound at /sys/fs/cgroup; a v1 cgroup namespace would also cost crun a
+    /// fresh mount of every hierarchy per container.
+    pub private_cgroupns: bool,
     /// The pod's /etc/hosts, /etc/resolv.conf, /etc/hostname and /dev/shm.
     pub etc_hosts: &'a Path,
     pub resolv_conf: &'a Path,
@@ -331,8 +322,10 @@ pub fn container_spec(i: &ContainerSpecInput<'_>, user: (u32, u32)) -> Result<Sp
         ns(LinuxNamespaceType::Mount, None)?,
         ns(LinuxNamespaceType::Ipc, pid_ns("ipc"))?,
         ns(LinuxNamespaceType::Uts, pid_ns("uts"))?,
-        ns(LinuxNamespaceType::Cgroup, None)?,
     ];
+    if i.private_cgroupns {
+        namespaces.push(ns(LinuxNamespaceType::Cgroup, None)?);
+    }
     namespaces.push(if let Some(target) = cfg.pid_namespace_of {
         let path = PathBuf::from(format!("/proc/{target}/ns/pid"));
         ns(LinuxNamespaceType::Pid, Some(path))?

@@ -77,6 +77,8 @@ pub struct Runtime {
     pub(crate) log_policy: crate::logrotate::LogPolicy,
     /// Compiled seccomp filters (crun only: runc has no precompiled-filter annotation).
     pub(crate) bpf_cache: Option<crate::seccomp::BpfCache>,
+    /// The host runs the unified cgroup v2 hierarchy (else v1 or hybrid).
+    pub(crate) cgroup_v2: bool,
 }
 
 impl Runtime {
@@ -108,6 +110,7 @@ impl Runtime {
             images,
             log_policy: Default::default(),
             bpf_cache,
+            cgroup_v2: Path::new("/sys/fs/cgroup/cgroup.controllers").exists(),
             root,
         })
     }
