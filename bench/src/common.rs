@@ -72,6 +72,13 @@ pub fn start(bin: &Path, extra: &[&str]) -> anyhow::Result<Server> {
             "127.0.0.1",
         ])
         .args(extra)
+        // PEAPOD_BENCH_SERVER_ARGS="--flag value ..." adds server flags (e.g. to compare
+        // --warm-sandboxes settings).
+        .args(
+            std::env::var("PEAPOD_BENCH_SERVER_ARGS")
+                .unwrap_or_default()
+                .split_whitespace(),
+        )
         // PEAPOD_BENCH_SERVER_LOG=FILE keeps the server's log (with PEAPOD_LOG=debug, where the
         // time of a pod start goes).
         .stderr(match std::env::var_os("PEAPOD_BENCH_SERVER_LOG") {

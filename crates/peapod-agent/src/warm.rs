@@ -70,33 +70,32 @@ impl WarmPool {
             if *shutdown.borrow() {
                 break;
             }
-            if wanted {
-                // Not cancelled by shutdown: a half-made sandbox would be left behind.
-                match self.clone().make().await {
-                    Some(w) => self.offer(w),
-                    None => {
-                        self.fill_failed();
-                        // The node cannot make one now (CNI failing?): pods make their own.
-                        tokio::select! {
-                            _ = tokio::time::sleep(Duration::from_secs(5)) => {}
-                            _ = shutdown.changed() => {}
-                        }
-                    }
+            if !wanted {
+                tokio::select! {
+                    _ = self.refill.notified() => {}
+                    _ = shutdown.changed() => {}
                 }
                 continue;
             }
+            // The pod that took one starts first (it would share the CPUs with the plugins):
+            // its worker says when it is done, else a little later.
+            let mut starting = self.starting.subscribe();
             tokio::select! {
-                _ = self.refill.notified() => {
-                    // The pod that took one starts first (it would share the CPUs with the
-                    // plugins): its worker says when it is done, else a little later.
-                    let mut starting = self.starting.subscribe();
+                _ = starting.wait_for(|s| !*s) => {}
+                _ = tokio::time::sleep(SETTLE) => {}
+                _ = shutdown.changed() => continue,
+            }
+            // Not cancelled by shutdown: a half-made sandbox would be left behind.
+            match self.clone().make().await {
+                Some(w) => self.offer(w),
+                None => {
+                    self.fill_failed();
+                    // The node cannot make one now (CNI failing?): pods make their own.
                     tokio::select! {
-                        _ = starting.wait_for(|s| !*s) => {}
-                        _ = tokio::time::sleep(SETTLE) => {}
+                        _ = tokio::time::sleep(Duration::from_secs(5)) => {}
                         _ = shutdown.changed() => {}
                     }
                 }
-                _ = shutdown.changed() => {}
             }
         }
         let left: Vec<WarmSandbox> = {
@@ -187,6 +186,8 @@ impl WarmPool {
             }
             let (tx, rx) = oneshot::channel();
             st.waiter = Some(tx);
+            // A pod waits for the one being made: nothing to hold it back for.
+            self.starting.send_replace(false);
             rx
         };
         let w = tokio::time::timeout(WAIT_FOR_FILL, rx).await.ok()?.ok()?;

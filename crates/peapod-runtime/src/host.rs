@@ -258,7 +258,18 @@ fn crun_usable() -> bool {
         .is_ok_and(|s| s.trim().is_empty())
 }
 
-/// The cgroup v1 controllers mounted on this host (for cleanup of pod cgroups).
+/// Every cgroup hierarchy a pod's cgroups may be in: the v1 controllers and, on a hybrid
+/// host, the unified v2 mount (the OCI runtime puts containers there too).
+pub fn cgroup_hierarchies() -> Vec<PathBuf> {
+    let mut dirs = cgroup_v1_dirs();
+    let unified = Path::new("/sys/fs/cgroup/unified");
+    if unified.join("cgroup.procs").exists() {
+        dirs.push(unified.to_path_buf());
+    }
+    dirs
+}
+
+/// The cgroup v1 controllers mounted on this host (the ones a pause process joins).
 pub fn cgroup_v1_dirs() -> Vec<PathBuf> {
     let Ok(rd) = std::fs::read_dir("/sys/fs/cgroup") else {
         return Vec::new();

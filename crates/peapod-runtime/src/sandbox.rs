@@ -303,10 +303,10 @@ pub(crate) async fn kill_pause_process(pid: u32, start: u64) {
     }
 }
 
-/// Removes the cgroup `path` (e.g. `/peapod/pod<uid>`) with its children from every v1
-/// hierarchy.
+/// Removes the cgroup `path` (e.g. `/peapod/pod<uid>`) with its children from every hierarchy
+/// (the unified one included: each pod left a directory there).
 pub(crate) fn remove_cgroups(path: &str) {
-    let cgroups: Vec<PathBuf> = crate::host::cgroup_v1_dirs()
+    let cgroups: Vec<PathBuf> = crate::host::cgroup_hierarchies()
         .into_iter()
         .map(|c| c.join(path.trim_start_matches('/')))
         .collect();

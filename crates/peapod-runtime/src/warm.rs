@@ -146,11 +146,11 @@ fn set_hostname(pid: u32, name: &str) -> Result<()> {
     .map_err(io("set the hostname of", &path))
 }
 
-/// Renames the cgroup `from` to `to` (same parent) in every v1 hierarchy: its processes move
-/// with it, at no cost (cgroup v1 allows renames within a parent).
+/// Renames the cgroup `from` to `to` (same parent) in every hierarchy that has it: its
+/// processes move with it, at no cost (cgroupfs allows renames within a parent).
 fn rename_cgroups(from: &str, to: &str) -> Result<()> {
     let mut seen = std::collections::HashSet::new();
-    for h in crate::host::cgroup_v1_dirs() {
+    for h in crate::host::cgroup_hierarchies() {
         let Ok(real) = h.canonicalize() else { continue };
         if !seen.insert(real.clone()) {
             continue; // cpu and cpuacct are links to cpu,cpuacct

@@ -251,13 +251,21 @@ async fn sandbox_with_two_containers() {
     let mounts = std::fs::read_to_string("/proc/self/mountinfo").unwrap();
     let left: Vec<&str> = mounts.lines().filter(|l| l.contains(&pod_dir)).collect();
     assert!(left.is_empty(), "no mounts left: {left:#?}");
-    // The killed pause process holds its cgroup until the node's init reaps it.
-    let cgroup = PathBuf::from(format!("/sys/fs/cgroup/memory/peapod/pod{uid}"));
+    // The killed pause process holds its cgroup until the node's init reaps it. None is left
+    // in any hierarchy: the unified one of a hybrid host, where crun put the containers, too.
+    let cgroups: Vec<PathBuf> = peapod_runtime::host::cgroup_hierarchies()
+        .iter()
+        .map(|h| h.join(format!("peapod/pod{uid}")))
+        .collect();
+    assert!(cgroups
+        .iter()
+        .any(|c| c.ends_with(format!("memory/peapod/pod{uid}"))));
     let t = Instant::now();
-    while cgroup.exists() && t.elapsed() < Duration::from_secs(4) {
+    while cgroups.iter().any(|c| c.exists()) && t.elapsed() < Duration::from_secs(4) {
         tokio::time::sleep(Duration::from_millis(50)).await;
     }
-    assert!(!cgroup.exists(), "no cgroup left");
+    let left: Vec<&PathBuf> = cgroups.iter().filter(|c| c.exists()).collect();
+    assert!(left.is_empty(), "cgroups left: {left:?}");
 }
 
 #[tokio::test]

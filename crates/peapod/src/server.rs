@@ -76,7 +76,7 @@ pub struct ServerArgs {
     pub no_node: bool,
     /// Pod sandboxes (pause process and network) kept ready for pods to come: a pod start then
     /// waits for neither. Each holds a pod IP while it waits. 0 turns this off.
-    #[arg(long, default_value_t = 1)]
+    #[arg(long, default_value_t = 2)]
     pub warm_sandboxes: usize,
 }
 

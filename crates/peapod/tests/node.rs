@@ -1433,9 +1433,10 @@ fn pods_start_in_warm_sandboxes_and_none_outlive_the_node() {
             })
             .unwrap_or_default()
     };
-    let first = wait_for(20, "a warm sandbox", || {
+    // The default pool holds two.
+    let first = wait_for(20, "two warm sandboxes", || {
         let r = records(&warm);
-        (r.len() == 1).then_some(r)
+        (r.len() == 2).then_some(r)
     });
     let pod = r#"
 apiVersion: v1
@@ -1477,15 +1478,16 @@ spec:
     );
     let second = wait_for(20, "a new warm sandbox", || {
         let r = records(&warm);
-        (r.len() == 1 && r != first).then_some(r)
+        (r.len() == 2 && r.iter().filter(|f| !first.contains(f)).count() == 1).then_some(r)
     });
-    let id = second[0].trim_end_matches(".json").to_string();
+    let new = second.iter().find(|f| !first.contains(f)).unwrap().clone();
+    let id = new.trim_end_matches(".json").to_string();
     let attachments = c.data_dir().join("net/pods");
     assert!(records(&attachments).contains(&format!("{id}.json")));
 
     // A clean stop removes the warm sandbox (the pod stays), its address included.
     let rec: serde_json::Value =
-        serde_json::from_slice(&std::fs::read(warm.join(&second[0])).unwrap()).unwrap();
+        serde_json::from_slice(&std::fs::read(warm.join(&new)).unwrap()).unwrap();
     let warm_pause = rec["pause_pid"].as_u64().unwrap();
     c.stop();
     assert!(records(&warm).is_empty(), "{:?}", records(&warm));
