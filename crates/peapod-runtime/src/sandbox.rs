@@ -277,11 +277,16 @@ impl Runtime {
         if is_mountpoint(&shm) {
             let _ = nix::mount::umount2(&shm, nix::mount::MntFlags::MNT_DETACH);
         }
-        remove_cgroups(&pod_cgroup(uid));
-        if dir.exists() {
-            std::fs::remove_dir_all(&dir).map_err(io("remove", &dir))?;
-        }
-        Ok(())
+        // Files first: their page cache goes with them instead of being reclaimed (written
+        // back, for fresh log lines) from the memory cgroup below.
+        let removed = match dir.exists() {
+            true => std::fs::remove_dir_all(&dir).map_err(io("remove", &dir)),
+            false => Ok(()),
+        };
+        // Off the async threads: reclaiming a memory cgroup's pages can take a while.
+        let cgroup = pod_cgroup(uid);
+        let _ = tokio::task::spawn_blocking(move || remove_cgroups(&cgroup)).await;
+        removed
     }
 }
 
@@ -334,6 +339,15 @@ fn remove_cgroup_tree(dir: &Path) {
                 remove_cgroup_tree(&e.path());
             }
         }
+    }
+    // A v1 memory cgroup stays behind as a dying one, still counted and walked by the kernel,
+    // for as long as page cache charged to it lives (logs, files written in the rootfs): every
+    // pod left a few, and each later cgroup operation got slower (pod starts 20 -> 38 ms after
+    // ~1,000 pods). Reclaiming its pages first, as the kernel's cgroup-v1 memory docs advise
+    // before rmdir, lets it go at once. Refused (EBUSY) while a process is still in it.
+    let force_empty = dir.join("memory.force_empty");
+    if force_empty.exists() {
+        let _ = std::fs::write(&force_empty, "0");
     }
     let _ = std::fs::remove_dir(dir);
 }
