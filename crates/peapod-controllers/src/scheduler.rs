@@ -120,9 +120,14 @@ impl Scheduler {
         let ns = meta::namespace(pod).unwrap_or("default");
         let name = meta::name(pod);
         let now = meta::format_time(now_secs());
+        let nanos = std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .map_or(0, |d| d.as_nanos());
         let ev = json!({
             "apiVersion": "v1", "kind": "Event",
-            "metadata": {"name": format!("{name}.{:016x}", rand::random::<u64>()), "namespace": ns},
+            // `<object>.<unix nanos in hex>`, as client-go's recorders name events: a list (and
+            // so `kubectl describe`, for events of the same second) keeps them in creation order.
+            "metadata": {"name": format!("{name}.{nanos:x}"), "namespace": ns},
             "involvedObject": {"kind": "Pod", "namespace": ns, "name": name, "uid": meta::uid(pod), "apiVersion": "v1"},
             "reason": reason,
             "message": message,

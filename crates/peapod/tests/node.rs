@@ -75,6 +75,20 @@ spec:
     for ev in ["Scheduled", "Pulled", "Created", "Started"] {
         assert!(d.contains(ev), "event {ev} in {d}");
     }
+    // Listed in the order they happened (names are `<pod>.<nanos in hex>`), which is how
+    // `kubectl describe` orders events that fall in the same second.
+    let reasons = c.ok(&[
+        "get",
+        "events",
+        "--field-selector",
+        "involvedObject.name=myapp-pod",
+        "-o",
+        "jsonpath={.items[*].reason}",
+    ]);
+    assert!(
+        reasons.starts_with("Scheduled Pulled Created Started"),
+        "{reasons}"
+    );
     assert!(
         d.contains("Container image \"busybox:1.24\" already present on machine"),
         "{d}"
