@@ -258,10 +258,10 @@ fn crun_usable() -> bool {
         .is_ok_and(|s| s.trim().is_empty())
 }
 
-/// Every cgroup hierarchy a pod's cgroups may be in: the v1 controllers and, on a hybrid
-/// host, the unified v2 mount (the OCI runtime puts containers there too).
+/// Every cgroup hierarchy a pod's cgroups may be in: the joined ones and, on a hybrid host,
+/// the unified v2 mount (the OCI runtime puts containers there too).
 pub fn cgroup_hierarchies() -> Vec<PathBuf> {
-    let mut dirs = cgroup_v1_dirs();
+    let mut dirs = cgroup_join_dirs();
     let unified = Path::new("/sys/fs/cgroup/unified");
     if unified.join("cgroup.procs").exists() {
         dirs.push(unified.to_path_buf());
@@ -269,8 +269,12 @@ pub fn cgroup_hierarchies() -> Vec<PathBuf> {
     dirs
 }
 
-/// The cgroup v1 controllers mounted on this host (the ones a pause process joins).
-pub fn cgroup_v1_dirs() -> Vec<PathBuf> {
+/// The hierarchies a pause process joins: every v1 controller's (hybrid or v1 host), or the
+/// single v2 hierarchy of a unified host (whose subdirectories are cgroups, not hierarchies).
+pub fn cgroup_join_dirs() -> Vec<PathBuf> {
+    if Path::new("/sys/fs/cgroup/cgroup.controllers").exists() {
+        return vec![PathBuf::from("/sys/fs/cgroup")];
+    }
     let Ok(rd) = std::fs::read_dir("/sys/fs/cgroup") else {
         return Vec::new();
     };

@@ -12,7 +12,7 @@ const PAUSE_ID: u32 = 65535;
 
 /// Starts catatonit (`/pause` in `rootfs`) as PID 1 of new PID, IPC and UTS namespaces (with
 /// `hostname`, else the node's name) and a new network namespace when `new_net`, in `cgroup`
-/// (a path below every cgroup v1 hierarchy); returns its pid once it runs.
+/// (a path below every hierarchy of `host::cgroup_join_dirs`); returns its pid once it runs.
 pub(crate) fn start(
     hostname: Option<&str>,
     new_net: bool,
@@ -42,13 +42,13 @@ pub(crate) fn start(
     })
 }
 
-/// Creates `cgroup` in every v1 hierarchy and opens each `cgroup.procs` for writing. New
+/// Creates `cgroup` in every joined hierarchy and opens each `cgroup.procs` for writing. New
 /// cpuset cgroups start with no CPUs and no memory nodes, which refuses every task: they get
 /// their parent's, as runc and crun do.
 fn join_cgroup_dirs(cgroup: &str) -> Result<Vec<OwnedFd>> {
     let mut out = Vec::new();
     let mut seen = std::collections::HashSet::new();
-    for h in crate::host::cgroup_v1_dirs() {
+    for h in crate::host::cgroup_join_dirs() {
         let Ok(real) = h.canonicalize() else { continue };
         if !seen.insert(real.clone()) {
             continue; // cpu and cpuacct are links to cpu,cpuacct
