@@ -1,7 +1,7 @@
 //! Events as the kubelet records them (source kubelet/<node>), with repeats aggregated into one
 //! Event whose count and lastTimestamp grow.
 
-use peapod_api::meta::format_time;
+use peapod_api::meta::{event_name, format_time};
 use peapod_apiserver::registry::{now_secs, PatchType, Subresource, WriteOptions};
 use peapod_apiserver::Registry;
 use serde_json::{json, Value};
@@ -133,11 +133,7 @@ impl Writer {
                 return;
             }
         }
-        let nanos = std::time::SystemTime::now()
-            .duration_since(std::time::UNIX_EPOCH)
-            .map(|d| d.as_nanos())
-            .unwrap_or(0);
-        let name = format!("{}.{nanos:x}", obj.name);
+        let name = event_name(&obj.name);
         let mut involved = json!({
             "kind": "Pod", "namespace": obj.namespace, "name": obj.name, "uid": obj.uid,
             "apiVersion": "v1", "resourceVersion": obj.resource_version,

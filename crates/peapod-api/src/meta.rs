@@ -16,6 +16,16 @@ pub fn generate_name(prefix: &str) -> String {
     format!("{cut}{suffix}")
 }
 
+/// The name of a new Event about the object `involved`: `<involved>.<unix nanos in hex>`, as
+/// client-go's recorders make it, so a list (and `kubectl describe`, for events of the same
+/// second) keeps events in the order they were made.
+pub fn event_name(involved: &str) -> String {
+    let nanos = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map_or(0, |d| d.as_nanos());
+    format!("{involved}.{nanos:x}")
+}
+
 /// A random (version 4) UUID in its canonical text form.
 pub fn new_uid() -> String {
     let mut b: [u8; 16] = rand::rng().random();

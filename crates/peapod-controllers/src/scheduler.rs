@@ -120,14 +120,9 @@ impl Scheduler {
         let ns = meta::namespace(pod).unwrap_or("default");
         let name = meta::name(pod);
         let now = meta::format_time(now_secs());
-        let nanos = std::time::SystemTime::now()
-            .duration_since(std::time::UNIX_EPOCH)
-            .map_or(0, |d| d.as_nanos());
         let ev = json!({
             "apiVersion": "v1", "kind": "Event",
-            // `<object>.<unix nanos in hex>`, as client-go's recorders name events: a list (and
-            // so `kubectl describe`, for events of the same second) keeps them in creation order.
-            "metadata": {"name": format!("{name}.{nanos:x}"), "namespace": ns},
+            "metadata": {"name": meta::event_name(name), "namespace": ns},
             "involvedObject": {"kind": "Pod", "namespace": ns, "name": name, "uid": meta::uid(pod), "apiVersion": "v1"},
             "reason": reason,
             "message": message,
