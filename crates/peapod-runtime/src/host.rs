@@ -269,10 +269,15 @@ pub fn cgroup_hierarchies() -> Vec<PathBuf> {
     dirs
 }
 
+/// The host runs only the unified cgroup v2 hierarchy (not v1, not hybrid).
+pub fn cgroup_unified() -> bool {
+    Path::new("/sys/fs/cgroup/cgroup.controllers").exists()
+}
+
 /// The hierarchies a pause process joins: every v1 controller's (hybrid or v1 host), or the
 /// single v2 hierarchy of a unified host (whose subdirectories are cgroups, not hierarchies).
 pub fn cgroup_join_dirs() -> Vec<PathBuf> {
-    if Path::new("/sys/fs/cgroup/cgroup.controllers").exists() {
+    if cgroup_unified() {
         return vec![PathBuf::from("/sys/fs/cgroup")];
     }
     let Ok(rd) = std::fs::read_dir("/sys/fs/cgroup") else {

@@ -110,7 +110,7 @@ impl Runtime {
             images,
             log_policy: Default::default(),
             bpf_cache,
-            cgroup_v2: Path::new("/sys/fs/cgroup/cgroup.controllers").exists(),
+            cgroup_v2: crate::host::cgroup_unified(),
             root,
         })
     }
