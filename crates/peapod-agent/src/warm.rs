@@ -177,8 +177,7 @@ impl WarmPool {
             let mut st = self.state.lock().unwrap_or_else(|e| e.into_inner());
             if let Some(w) = st.ready.pop() {
                 drop(st);
-                self.starting.send_replace(true);
-                self.refill.notify_one();
+                self.taken();
                 return Some(w);
             }
             if !st.filling || st.waiter.is_some() {
@@ -191,9 +190,14 @@ impl WarmPool {
             rx
         };
         let w = tokio::time::timeout(WAIT_FOR_FILL, rx).await.ok()?.ok()?;
+        self.taken();
+        Some(w)
+    }
+
+    /// A pod took a sandbox: it starts first, then the pool refills.
+    fn taken(&self) {
         self.starting.send_replace(true);
         self.refill.notify_one();
-        Some(w)
     }
 
     /// The pod `cfg` gets a warm sandbox, with its network: its sandbox status, or None when

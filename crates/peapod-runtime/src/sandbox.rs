@@ -279,9 +279,10 @@ impl Runtime {
         }
         // Files first: their page cache goes with them instead of being reclaimed (written
         // back, for fresh log lines) from the memory cgroup below.
-        let removed = match dir.exists() {
-            true => std::fs::remove_dir_all(&dir).map_err(io("remove", &dir)),
-            false => Ok(()),
+        let removed = if dir.exists() {
+            std::fs::remove_dir_all(&dir).map_err(io("remove", &dir))
+        } else {
+            Ok(())
         };
         // Off the async threads: reclaiming a memory cgroup's pages can take a while.
         let cgroup = pod_cgroup(uid);
