@@ -276,6 +276,7 @@ pub fn cgroup_unified() -> bool {
 
 /// The hierarchies a pause process joins: every v1 controller's (hybrid or v1 host), or the
 /// single v2 hierarchy of a unified host (whose subdirectories are cgroups, not hierarchies).
+/// Real paths, each once (`cpu` and `cpuacct` may be links to `cpu,cpuacct`).
 pub fn cgroup_join_dirs() -> Vec<PathBuf> {
     if cgroup_unified() {
         return vec![PathBuf::from("/sys/fs/cgroup")];
@@ -283,9 +284,16 @@ pub fn cgroup_join_dirs() -> Vec<PathBuf> {
     let Ok(rd) = std::fs::read_dir("/sys/fs/cgroup") else {
         return Vec::new();
     };
-    rd.filter_map(|e| e.ok().map(|e| e.path()))
-        .filter(|p| {
-            p.join("cgroup.procs").exists() && p.file_name().is_some_and(|n| n != "unified")
-        })
-        .collect()
+    let mut dirs: Vec<PathBuf> = Vec::new();
+    for p in rd.filter_map(|e| e.ok().map(|e| e.path())) {
+        if !p.join("cgroup.procs").exists() || p.file_name().is_some_and(|n| n == "unified") {
+            continue;
+        }
+        if let Ok(real) = p.canonicalize() {
+            if !dirs.contains(&real) {
+                dirs.push(real);
+            }
+        }
+    }
+    dirs
 }

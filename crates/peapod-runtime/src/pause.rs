@@ -47,12 +47,7 @@ pub(crate) fn start(
 /// their parent's, as runc and crun do.
 fn join_cgroup_dirs(cgroup: &str) -> Result<Vec<OwnedFd>> {
     let mut out = Vec::new();
-    let mut seen = std::collections::HashSet::new();
-    for h in crate::host::cgroup_join_dirs() {
-        let Ok(real) = h.canonicalize() else { continue };
-        if !seen.insert(real.clone()) {
-            continue; // cpu and cpuacct are links to cpu,cpuacct
-        }
+    for real in crate::host::cgroup_join_dirs() {
         let mut dir = real.clone();
         for part in cgroup.trim_start_matches('/').split('/') {
             dir.push(part);

@@ -149,12 +149,7 @@ fn set_hostname(pid: u32, name: &str) -> Result<()> {
 /// Renames the cgroup `from` to `to` (same parent) in every hierarchy that has it: its
 /// processes move with it, at no cost (cgroupfs allows renames within a parent).
 fn rename_cgroups(from: &str, to: &str) -> Result<()> {
-    let mut seen = std::collections::HashSet::new();
-    for h in crate::host::cgroup_hierarchies() {
-        let Ok(real) = h.canonicalize() else { continue };
-        if !seen.insert(real.clone()) {
-            continue; // cpu and cpuacct are links to cpu,cpuacct
-        }
+    for real in crate::host::cgroup_hierarchies() {
         let (a, b) = (
             real.join(from.trim_start_matches('/')),
             real.join(to.trim_start_matches('/')),
